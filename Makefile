@@ -1,0 +1,46 @@
+# qtilab: two commands do all the set-up on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip
+# extras installed by `make demo` and `make test`
+DEMO_EXTRAS ?= plot,qasm
+TEST_EXTRAS ?= test
+PYTEST_ARGS ?=
+
+.PHONY: demo test test-slow bench lint venv clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+venv: $(PY)
+
+$(VENV)/.demo-stamp: pyproject.toml | $(PY)
+	$(PIP) install --quiet -e '.[$(DEMO_EXTRAS)]'
+	touch $@
+
+$(VENV)/.test-stamp: pyproject.toml | $(PY)
+	$(PIP) install --quiet -e '.[$(TEST_EXTRAS)]'
+	touch $@
+
+demo: $(VENV)/.demo-stamp
+	$(VENV)/bin/qtilab demo
+
+test: $(VENV)/.test-stamp
+	bash .ci/services
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-slow: $(VENV)/.test-stamp
+	$(PY) -m pytest -m slow $(PYTEST_ARGS)
+
+bench: $(VENV)/.test-stamp
+	$(PY) bench/run_all.py
+
+lint: $(VENV)/.test-stamp
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/mypy src/qtilab
+	$(VENV)/bin/lint-imports
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache demo-out

@@ -1,0 +1,83 @@
+"""The ``qtilab`` command line: ``qtilab <group> <verb>``.
+
+Each command group lives in its own module of this package and provides
+``register(subparsers)``; a group that contributes to ``qtilab demo`` also provides
+``demo_part(out_dir, seed) -> None``. Heavy imports stay inside the handlers so that
+``qtilab --help`` is fast. ``main(argv)`` returns the exit code, so tests call it directly.
+Results go to stdout, logs and progress to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import logging
+import sys
+from collections.abc import Sequence
+
+from qtilab import __version__
+from qtilab.errors import QtilabError
+
+#: command-group modules, in the order they appear in ``--help`` and in ``qtilab demo``
+GROUPS = ("run", "demo", "bench", "qasm", "rng", "qkd", "hep", "qml")
+
+
+def _group_modules() -> list[object]:
+    mods = []
+    for name in GROUPS:
+        full = f"qtilab.cli.{name}"
+        if importlib.util.find_spec(full) is not None:
+            mods.append(importlib.import_module(full))
+    return mods
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="qtilab",
+        description="qtilab: quantum-circuit simulation and its HEP, QML, randomness and QKD applications.",
+    )
+    parser.add_argument("--version", action="version", version=f"qtilab {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages to stderr")
+    sub = parser.add_subparsers(dest="group", metavar="<group>")
+    for mod in _group_modules():
+        mod.register(sub)  # type: ignore[attr-defined]
+    return parser
+
+
+def add_common(p: argparse.ArgumentParser, *, out: bool = True, json_flag: bool = True) -> None:
+    """The shared options ``--seed``, ``--out`` and ``--json``."""
+    p.add_argument("--seed", type=int, default=None, help="seed of the random generator")
+    if out:
+        p.add_argument("--out", default=None, help="folder for the report (JSON, Markdown, PNG)")
+    if json_flag:
+        p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(list(argv) if argv is not None else None)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    func = getattr(args, "func", None)
+    if func is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(func(args) or 0)
+    except QtilabError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:  # pragma: no cover
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def console_main() -> None:
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""``qtilab demo``: the main job, run on embedded defaults.
+
+Every study contributes a short part through ``demo_part(out_dir, seed)`` in its CLI module.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import sys
+import time
+from pathlib import Path
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("demo", help="run a short demonstration of every part of qtilab")
+    p.add_argument("--out", default="demo-out", help="folder for the reports (default: demo-out)")
+    p.add_argument("--seed", type=int, default=1, help="seed (default 1)")
+    p.add_argument("--only", nargs="*", default=None, help="run only these parts (e.g. core rng)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from qtilab.cli import GROUPS
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    parts = ["core"] + [g for g in GROUPS if g not in ("run", "demo", "bench")]
+    failed = []
+    for name in parts:
+        if args.only and name not in args.only:
+            continue
+        full = f"qtilab.cli.{'core_demo' if name == 'core' else name}"
+        if importlib.util.find_spec(full) is None:
+            continue
+        mod = importlib.import_module(full)
+        fn = getattr(mod, "demo_part", None)
+        if fn is None:
+            continue
+        print(f"\n=== {name} ===", flush=True)
+        t0 = time.perf_counter()
+        try:
+            fn(out / name, args.seed)
+        except Exception as exc:  # report and go on with the other parts
+            print(f"demo part {name!r} failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+            failed.append(name)
+        print(f"[{name}: {time.perf_counter() - t0:.1f} s]", flush=True)
+    print(f"\nreports written under {out.resolve()}")
+    return 1 if failed else 0
