@@ -1,0 +1,126 @@
+"""``qtilab run FILE``: simulate a circuit file and print counts, probabilities or the state.
+
+Circuit files: the JSON form of :meth:`qtilab.Circuit.to_dict` (``.json``). ``-`` reads
+standard input. Readers for other formats register in :data:`READERS` by suffix.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from qtilab.errors import CircuitError
+
+
+def _read_json(text: str, name: str) -> Any:
+    from qtilab.core.circuit import Circuit
+
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CircuitError(f"{name}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+    return Circuit.from_dict(data)
+
+
+#: suffix -> reader(text, filename) -> Circuit
+READERS: dict[str, Callable[[str, str], Any]] = {".json": _read_json}
+
+
+def load_circuit(path: str) -> Any:
+    """Read a circuit file by suffix; ``-`` reads standard input (JSON unless it looks like QASM)."""
+    if path == "-":
+        text = sys.stdin.read()
+        suffix = ".qasm" if text.lstrip().upper().startswith("OPENQASM") else ".json"
+        name = "<stdin>"
+    else:
+        p = Path(path)
+        if not p.exists():
+            raise FileNotFoundError(f"no such circuit file: {path}")
+        try:
+            text = p.read_text()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CircuitError(f"cannot read {path}: {exc}") from None
+        suffix = p.suffix.lower()
+        name = str(p)
+    reader = READERS.get(suffix)
+    if reader is None:
+        raise CircuitError(f"{name}: unknown circuit format {suffix!r}; known: {', '.join(sorted(READERS))}")
+    return reader(text, name)
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("run", help="simulate a circuit file (JSON; '-' for stdin)")
+    p.add_argument("file", help="circuit file, or - for standard input")
+    p.add_argument("--shots", type=int, default=1024, help="number of samples (default 1024; 0 for none)")
+    p.add_argument("--seed", type=int, default=None, help="seed for sampling")
+    p.add_argument("--statevector", action="store_true", help="print the final state vector")
+    p.add_argument("--probabilities", action="store_true", help="print the basis-state probabilities")
+    p.add_argument("--observable", action="append", default=[], help="expectation value of a Pauli sum, e.g. 'Z0 Z1'")
+    p.add_argument("--dtype", choices=["complex128", "complex64"], default="complex128")
+    p.add_argument("--json", action="store_true", help="print one JSON object (schema in docs/cli.md)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from qtilab.sim.statevector import simulate
+
+    if args.shots < 0:
+        raise CircuitError(f"--shots must be >= 0, got {args.shots}")
+    circuit = load_circuit(args.file)
+    t0 = time.perf_counter()
+    res = simulate(circuit, dtype=args.dtype)
+    t_sim = time.perf_counter() - t0
+    out: dict[str, Any] = {
+        "file": args.file,
+        "n_qubits": circuit.n_qubits,
+        "gates": len(circuit),
+        "depth": circuit.depth(),
+        "seconds": round(t_sim, 6),
+    }
+    if args.shots:
+        out["shots"] = args.shots
+        out["seed"] = args.seed
+        counts = res.sample(args.shots, seed=args.seed).counts
+        if res.batched:
+            out["counts"] = [dict(sorted(c.items())) for c in counts]
+        else:
+            out["counts"] = dict(sorted(counts.items()))
+    if args.probabilities:
+        out["probabilities"] = np.asarray(res.probabilities()).tolist()
+    if args.statevector:
+        sv = np.asarray(res.statevector)
+        out["statevector"] = np.stack([sv.real, sv.imag], axis=-1).tolist()
+    if args.observable:
+        out["expectation"] = {}
+        for o in args.observable:
+            v = res.expectation(o)
+            out["expectation"][o] = np.asarray(v).tolist()
+    if args.json:
+        print(json.dumps(out))
+        return 0
+    print(f"{args.file}: {circuit.n_qubits} qubits, {len(circuit)} gates, depth {circuit.depth()}, simulated in {t_sim * 1e3:.2f} ms")
+    if "counts" in out:
+        print(f"counts ({args.shots} shots, seed {args.seed}):")
+        items = out["counts"] if isinstance(out["counts"], dict) else out["counts"][0]
+        for k, v in sorted(items.items(), key=lambda kv: -kv[1])[:32]:
+            print(f"  {k}  {v}")
+        if len(items) > 32:
+            print(f"  ... {len(items) - 32} more outcomes")
+    if args.probabilities:
+        p = np.asarray(res.probabilities())
+        for i in np.flatnonzero(p > 1e-12)[:64]:
+            print(f"  P({format(int(i), f'0{circuit.n_qubits}b')}) = {p[i]:.6g}")
+    if args.statevector:
+        sv = np.asarray(res.statevector)
+        for i in np.flatnonzero(np.abs(sv) > 1e-12)[:64]:
+            print(f"  {format(int(i), f'0{circuit.n_qubits}b')}: {sv[i].real:+.6f} {sv[i].imag:+.6f}j")
+    for o, v in out.get("expectation", {}).items():
+        print(f"  <{o}> = {v}")
+    return 0
