@@ -141,7 +141,7 @@ class Gate:
         if not self.is_parametric:
             return self
         new = tuple(
-            check_value(resolve(p, values), f"gate {self.display_name}") if isinstance(p, ParameterExpression) else p
+            check_value(p.partial_bind(values), f"gate {self.display_name}") if isinstance(p, ParameterExpression) else p
             for p in self.params
         )
         return self.replace(params=new)
@@ -568,10 +568,7 @@ class Circuit:
                 raise CircuitError(f"bind: parameter(s) {missing} have no value")
         out = Circuit(self.n_qubits, self.n_clbits, self.name)
         for g in self._gates:
-            if g.is_parametric and all(s in vals for p in g.params if isinstance(p, ParameterExpression) for s in p.parameters):
-                out.append(g.bind(vals))
-            else:
-                out.append(g)
+            out.append(g.bind(vals) if g.is_parametric else g)
         return out
 
     # -- transformations --------------------------------------------------------------

@@ -97,8 +97,8 @@ class Observable:
                 pos = t.end()
                 if pos < len(piece) and piece[pos] == "*":
                     pos += 1
-            if not pauli and not m:
-                raise CircuitError(f"observable: empty term in {text!r}")
+            if not pauli and (not m or "*" in m.group(0)):
+                raise CircuitError(f"observable: empty or incomplete term in {text!r}")
             terms.append((sign * coeff, pauli))
         return cls(terms)
 

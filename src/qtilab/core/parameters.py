@@ -62,6 +62,20 @@ class ParameterExpression:
             out = out + c * (np.asarray(v, dtype=float) if not np.isscalar(v) else float(v))
         return out
 
+    def partial_bind(self, values: Mapping[Any, Any]) -> Any:
+        """Substitute the parameters that ``values`` gives; keep the others symbolic.
+
+        A (B,) array can only be substituted when it leaves no symbol behind; otherwise the
+        expression is returned unchanged.
+        """
+        known = {p: (values[p] if p in values else values[p.name]) for p in self._terms if p in values or p.name in values}
+        if len(known) == len(self._terms):
+            return self.bind(values)
+        if any(not np.isscalar(v) for v in known.values()):
+            return self
+        const = self._const + sum(self._terms[p] * float(v) for p, v in known.items())
+        return ParameterExpression({p: c for p, c in self._terms.items() if p not in known}, const)
+
     # arithmetic ---------------------------------------------------------------------------
     @staticmethod
     def _coerce(other: Any) -> ParameterExpression | None:
