@@ -134,7 +134,8 @@ class Report:
             "machine": platform.machine(),
             **self.meta,
         }
-        return _jsonable({"title": self.title, "meta": meta, "data": self.data, "tables": tables, "figures": figures})
+        out: dict[str, Any] = _jsonable({"title": self.title, "meta": meta, "data": self.data, "tables": tables, "figures": figures})
+        return out
 
     def markdown(self) -> str:
         lines = [f"# {self.title}", ""]

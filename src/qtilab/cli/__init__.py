@@ -24,7 +24,7 @@ GROUPS = ("run", "demo", "bench", "qasm", "rng", "qkd", "hep", "qml")
 
 
 def _group_modules() -> list[object]:
-    mods = []
+    mods: list[object] = []
     for name in GROUPS:
         full = f"qtilab.cli.{name}"
         if importlib.util.find_spec(full) is not None:

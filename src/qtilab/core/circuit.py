@@ -15,6 +15,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -147,13 +148,7 @@ class Gate:
         return self.replace(params=new)
 
     def replace(self, **kw: Any) -> Gate:
-        fields = dict(
-            name=self.name, qubits=self.qubits, params=self.params, ctrl=self.ctrl,
-            ctrl_state=self.ctrl_state, matrix=self.matrix, clbits=self.clbits,
-            condition=self.condition, label=self.label,
-        )
-        fields.update(kw)
-        return Gate(**fields)
+        return dataclasses.replace(self, **kw)
 
     def inverse(self) -> Gate:
         if not self.is_unitary:
@@ -187,7 +182,7 @@ class Gate:
                 return False
         if (self.matrix is None) != (other.matrix is None):
             return False
-        return self.matrix is None or bool(np.array_equal(self.matrix, other.matrix))
+        return self.matrix is None or bool(np.array_equal(self.matrix, np.asarray(other.matrix)))
 
     def __hash__(self) -> int:
         return hash((self.name, self.qubits, self.ctrl))

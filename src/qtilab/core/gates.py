@@ -64,11 +64,13 @@ def _exp_pauli(g: np.ndarray) -> tuple[MatFn, MatFn]:
 
     def m(t: Any) -> np.ndarray:
         t = np.asarray(t, dtype=float)[..., None, None]
-        return np.cos(t / 2) * eye - 1j * np.sin(t / 2) * g
+        out: np.ndarray = np.cos(t / 2) * eye - 1j * np.sin(t / 2) * g
+        return out
 
     def dm(t: Any) -> np.ndarray:
         t = np.asarray(t, dtype=float)[..., None, None]
-        return -0.5 * np.sin(t / 2) * eye - 0.5j * np.cos(t / 2) * g
+        out: np.ndarray = -0.5 * np.sin(t / 2) * eye - 0.5j * np.cos(t / 2) * g
+        return out
 
     return m, dm
 

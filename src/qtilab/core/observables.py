@@ -187,7 +187,8 @@ class Observable:
         return self * -1.0
 
     def __sub__(self, other: Any) -> Observable:
-        return self + (-other)
+        res: Observable = self + (-other)
+        return res
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Observable):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 
@@ -59,7 +59,7 @@ class ParameterExpression:
                 v = values[p.name]
             else:
                 raise CircuitError(f"parameter {p.name!r} is unbound; give it a value")
-            out = out + c * (np.asarray(v, dtype=float) if not np.isscalar(v) else float(v))
+            out = out + c * (np.asarray(v, dtype=float) if not np.isscalar(v) else float(v))  # type: ignore[arg-type]
         return out
 
     def partial_bind(self, values: Mapping[Any, Any]) -> Any:
@@ -103,10 +103,12 @@ class ParameterExpression:
         o = self._coerce(other)
         if o is None:
             return NotImplemented
-        return self + (-o)
+        res: ParameterExpression = self + (-o)
+        return res
 
     def __rsub__(self, other: Any) -> ParameterExpression:
-        return (-self) + other
+        res: ParameterExpression = (-self) + other
+        return res
 
     def __mul__(self, other: Any) -> ParameterExpression:
         if isinstance(other, (int, float, np.integer, np.floating)) and not isinstance(other, bool):
@@ -192,7 +194,7 @@ class Parameter(ParameterExpression):
 
 
 #: what a gate parameter may be: a number, a symbol (or affine expression), or a (B,) array
-ParamValue = Union[float, ParameterExpression, np.ndarray]
+ParamValue = float | ParameterExpression | np.ndarray
 
 
 def check_value(value: Any, where: str) -> ParamValue:
