@@ -1,0 +1,309 @@
+"""The KME's key store: SQLAlchemy Core on SQLite (a file, the default) or PostgreSQL.
+
+Tables
+------
+``kms_keys``         one row per end-to-end key: ID (UUID), master SAE, size, material
+``kms_key_parties``  one row per (key, local SAE that must receive it) with a ``delivered`` flag
+``kms_link_state``   per directed QKD link: when its pool started filling and the next unused
+                     chunk of link key (the pool's read pointer)
+``kms_used_chunks``  link-key chunks received from a neighbour (a pad is accepted only once)
+
+Why it is safe under concurrency and restarts
+---------------------------------------------
+* Every operation is one transaction. Handing a key to a SAE is the conditional update
+  ``UPDATE parties SET delivered = true WHERE ... AND delivered = false``; the number of rows it
+  changed must equal the number of keys asked for, otherwise the transaction rolls back and the
+  SAE gets an error. Two concurrent requests for the same key cannot both see
+  ``delivered = false``: PostgreSQL locks the row (the second update waits, then re-checks the
+  condition), SQLite runs write transactions one at a time (``BEGIN IMMEDIATE``).
+* The delivery is committed *before* the response is sent, so a crash can lose a response in
+  flight but never hands out a key twice (at-most-once). A key is deleted in the same
+  transaction in which its last party receives it.
+* Link key is allocated by atomically advancing the read pointer (``UPDATE ... SET next_chunk =
+  next_chunk + k WHERE next_chunk + k <= produced``), so two relays never use the same pad.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from qtilab._optional import require
+from qtilab.errors import ConfigError
+
+__all__ = ["CHUNK_BITS", "KeyStore", "StoreError"]
+
+log = logging.getLogger(__name__)
+
+#: link key is allocated in chunks of this many bits
+CHUNK_BITS = 256
+
+
+class StoreError(Exception):
+    """A request the store refuses; ``status`` is the HTTP status the API should answer."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True)
+class StoredKey:
+    key_id: str
+    material: bytes
+
+
+class KeyStore:
+    """Transactions of a KME on its database (see the module docstring)."""
+
+    def __init__(self, url: str, *, create: bool = True, pool_size: int = 10) -> None:
+        sa = require("sqlalchemy", extra="server")
+        self._sa = sa
+        self.url = url
+        kwargs: dict[str, Any] = {}
+        if url.startswith("sqlite"):
+            if ":memory:" in url or url.rstrip("/") == "sqlite:":
+                raise ConfigError("the KMS store must be a file or a server database, not :memory:")
+            kwargs = {
+                "connect_args": {"timeout": 60, "check_same_thread": False},
+                "pool_size": pool_size,
+                "max_overflow": 4 * pool_size,
+            }
+        else:
+            kwargs = {"pool_size": pool_size, "max_overflow": 4 * pool_size, "pool_pre_ping": True}
+        try:
+            self.engine = sa.create_engine(url, **kwargs)
+        except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
+            raise ConfigError(f"cannot use database URL {url!r}: {exc}") from exc
+        if url.startswith("sqlite"):
+            self._sqlite_setup()
+        md = sa.MetaData()
+        self.keys = sa.Table(
+            "kms_keys", md,
+            sa.Column("key_id", sa.String(36), primary_key=True),
+            sa.Column("master_sae", sa.String(128), nullable=False, index=True),
+            sa.Column("size_bits", sa.Integer, nullable=False),
+            sa.Column("material", sa.LargeBinary, nullable=False),
+            sa.Column("created", sa.Float, nullable=False),
+        )
+        self.parties = sa.Table(
+            "kms_key_parties", md,
+            sa.Column("key_id", sa.String(36), primary_key=True),
+            sa.Column("sae_id", sa.String(128), primary_key=True),
+            sa.Column("delivered", sa.Boolean, nullable=False, default=False),
+        )
+        self.link_state = sa.Table(
+            "kms_link_state", md,
+            sa.Column("direction", sa.String(300), primary_key=True),
+            sa.Column("t0", sa.Float, nullable=False),
+            sa.Column("next_chunk", sa.BigInteger, nullable=False),
+        )
+        self.used_chunks = sa.Table(
+            "kms_used_chunks", md,
+            sa.Column("direction", sa.String(300), primary_key=True),
+            sa.Column("idx", sa.BigInteger, primary_key=True),
+        )
+        self.metadata = md
+        if create:
+            md.create_all(self.engine)
+
+    def _sqlite_setup(self) -> None:
+        sa = self._sa
+
+        @sa.event.listens_for(self.engine, "connect")
+        def _on_connect(dbapi_conn: Any, _rec: Any) -> None:
+            # let SQLAlchemy's "begin" event issue BEGIN IMMEDIATE: a write transaction takes
+            # the database lock at its start, so concurrent transactions queue instead of
+            # failing with "database is locked" when they upgrade from a read
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=FULL")  # committed = on disk (restart-safe)
+            cur.close()
+
+        @sa.event.listens_for(self.engine, "begin")
+        def _on_begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # ------------------------------------------------------------------ keys
+    def add_keys(
+        self,
+        keys: Sequence[tuple[str, bytes]],
+        *,
+        master_sae: str,
+        size_bits: int,
+        parties: Iterable[tuple[str, bool]],
+    ) -> None:
+        """Store keys with their local parties ``(sae_id, already_delivered)``, atomically.
+
+        Keys whose every party already has them are not stored at all.
+        """
+        parties = list(parties)
+        if all(d for _, d in parties):
+            return
+        now = time.time()
+        with self.engine.begin() as conn:
+            conn.execute(
+                self.keys.insert(),
+                [{"key_id": k, "master_sae": master_sae, "size_bits": size_bits, "material": m, "created": now} for k, m in keys],
+            )
+            conn.execute(
+                self.parties.insert(),
+                [{"key_id": k, "sae_id": s, "delivered": d} for k, _ in keys for s, d in parties],
+            )
+
+    def deliver(self, sae_id: str, master_sae: str, key_ids: Sequence[str]) -> list[StoredKey]:
+        """Hand the keys ``key_ids`` (of master ``master_sae``) to ``sae_id``, each at most once.
+
+        Raises
+        ------
+        StoreError
+            400 when a key is unknown (never existed, or erased after delivery to all parties)
+            or already delivered to this SAE; 401 when this SAE is not a party of the key or the
+            key belongs to another master SAE. Nothing is delivered then.
+        """
+        sa = self._sa
+        ids = list(key_ids)
+        if len(set(ids)) != len(ids):
+            raise StoreError(400, "the same key_ID is requested more than once")
+        with self.engine.begin() as conn:
+            rows = conn.execute(
+                sa.select(self.keys.c.key_id, self.keys.c.master_sae, self.keys.c.material).where(
+                    self.keys.c.key_id.in_(ids)
+                )
+            ).all()
+            found = {r.key_id: r for r in rows}
+            missing = [k for k in ids if k not in found]
+            if missing:
+                raise StoreError(400, f"key_ID {missing[0]} is unknown or was already delivered to all its parties")
+            # lock this SAE's party rows in a fixed order (PostgreSQL), so that concurrent
+            # requests for overlapping key sets queue instead of deadlocking
+            party_rows = conn.execute(
+                sa.select(self.parties.c.key_id, self.parties.c.delivered)
+                .where(self.parties.c.key_id.in_(ids), self.parties.c.sae_id == sae_id)
+                .order_by(self.parties.c.key_id)
+                .with_for_update()
+            ).all()
+            mine = {r.key_id: r.delivered for r in party_rows}
+            for k in ids:
+                if k not in mine or found[k].master_sae != master_sae:
+                    raise StoreError(401, f"SAE {sae_id} is not authorised for key_ID {k} of master SAE {master_sae}")
+            for k in ids:
+                if mine[k]:
+                    raise StoreError(400, f"key_ID {k} was already delivered to SAE {sae_id}")
+            # the guard: only rows still undelivered change; a concurrent delivery of the same
+            # key makes the count short and this transaction rolls back
+            res = conn.execute(
+                self.parties.update()
+                .where(
+                    self.parties.c.key_id.in_(ids),
+                    self.parties.c.sae_id == sae_id,
+                    self.parties.c.delivered == sa.false(),
+                )
+                .values(delivered=True)
+            )
+            if res.rowcount != len(ids):
+                raise _Rollback(400, "a requested key_ID was delivered concurrently to this SAE")
+            self._erase_complete(conn, ids)
+        return [StoredKey(k, found[k].material) for k in ids]
+
+    def _erase_complete(self, conn: Any, ids: Sequence[str]) -> None:
+        sa = self._sa
+        pending = {
+            r.key_id
+            for r in conn.execute(
+                sa.select(self.parties.c.key_id).where(
+                    self.parties.c.key_id.in_(ids), self.parties.c.delivered == sa.false()
+                )
+            )
+        }
+        done = [k for k in ids if k not in pending]
+        if done:
+            conn.execute(self.parties.delete().where(self.parties.c.key_id.in_(done)))
+            conn.execute(self.keys.delete().where(self.keys.c.key_id.in_(done)))
+
+    def count_keys(self) -> int:
+        sa = self._sa
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(self.keys)).scalar_one())
+
+    def key_ids(self) -> list[str]:
+        sa = self._sa
+        with self.engine.connect() as conn:
+            return [r[0] for r in conn.execute(sa.select(self.keys.c.key_id))]
+
+    # ------------------------------------------------------------------ link key
+    def _ensure_link(self, conn: Any, direction: str, now: float) -> Any:
+        sa = self._sa
+        row = conn.execute(sa.select(self.link_state).where(self.link_state.c.direction == direction)).first()
+        if row is None:
+            conn.execute(self.link_state.insert().values(direction=direction, t0=now, next_chunk=0))
+            row = conn.execute(sa.select(self.link_state).where(self.link_state.c.direction == direction)).first()
+        return row
+
+    @staticmethod
+    def _produced(t0: float, now: float, rate_bps: float) -> int:
+        return int(max(0.0, now - t0) * rate_bps // CHUNK_BITS)
+
+    def start_link(self, direction: str) -> None:
+        """Start the pool of an outgoing link direction (idempotent: keeps an existing start)."""
+        with self.engine.begin() as conn:
+            self._ensure_link(conn, direction, time.time())
+
+    def available_chunks(self, direction: str, rate_bps: float, capacity_bits: float) -> int:
+        now = time.time()
+        with self.engine.begin() as conn:
+            row = self._ensure_link(conn, direction, now)
+        produced = self._produced(row.t0, now, rate_bps)
+        return max(0, min(produced - row.next_chunk, int(capacity_bits // CHUNK_BITS)))
+
+    def allocate_chunks(self, direction: str, count: int, rate_bps: float, capacity_bits: float) -> int | None:
+        """Take ``count`` consecutive unused chunks of outgoing link key; their first index.
+
+        Returns ``None`` when the pool holds fewer than ``count`` chunks. Key produced while the
+        pool was full (``capacity_bits``) is skipped, as a full QKD buffer discards it.
+        """
+        sa = self._sa
+        now = time.time()
+        ls = self.link_state
+        with self.engine.begin() as conn:
+            row = self._ensure_link(conn, direction, now)
+            produced = self._produced(row.t0, now, rate_bps)
+            floor = produced - int(capacity_bits // CHUNK_BITS)
+            conn.execute(
+                ls.update().where(ls.c.direction == direction, ls.c.next_chunk < floor).values(next_chunk=floor)
+            )
+            res = conn.execute(
+                ls.update()
+                .where(ls.c.direction == direction, ls.c.next_chunk + count <= produced)
+                .values(next_chunk=ls.c.next_chunk + count)
+                .returning(ls.c.next_chunk)
+            ).first()
+        if res is None:
+            return None
+        return int(res[0]) - count
+
+    def mark_chunks_used(self, direction: str, start: int, count: int) -> None:
+        """Record incoming link-key chunks as used; 400 if any was used before (replay)."""
+        sa = self._sa
+        if start < 0 or count < 1:
+            raise StoreError(400, "invalid link-key chunk range")
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    self.used_chunks.insert(),
+                    [{"direction": direction, "idx": i} for i in range(start, start + count)],
+                )
+        except sa.exc.IntegrityError as exc:
+            raise StoreError(400, f"link key of {direction} at chunk {start} was already used") from exc
+
+
+class _Rollback(StoreError):
+    """Raised inside a transaction so that ``engine.begin()`` rolls it back."""
