@@ -253,5 +253,7 @@ def test_appendix_b_e(key: str, e_million: np.ndarray) -> None:
 
 
 def test_e_prefix(e_million: np.ndarray) -> None:
-    # e = 10.1011011111100001010100010110001010001010111011010... (binary)
-    assert "".join(map(str, e_million[:52])) == "1010110111111000010101000101100010100010101110110101"
+    # e = 10.xxx in binary; the fraction's first 64 bits are 0xB7E151628AED2A6A (the RC5/RC6
+    # key-schedule constant P64 = Odd((e - 2) 2^64) = 0xB7E151628AED2A6B)
+    assert "".join(map(str, e_million[:2])) == "10"
+    assert "".join(map(str, e_million[2:66])) == format(0xB7E151628AED2A6A, "064b")
