@@ -45,11 +45,26 @@ TERMINAL_TEXT.update(
 )
 
 _NAME = r"[^\W\d]\w*"
+_NUM = r"(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?"
+_FACTOR = r"(?:" + _NUM + r"|pi)"
+_SPARAM = r"[-+]?[ \t]*" + _FACTOR + r"(?:[ \t]*[*/][ \t]*" + _FACTOR + r")*"
+_SARG = _NAME + r"(?:[ \t]*\[[ \t]*\d+[ \t]*\])?"
+#: a flat one-line gate call with numeric parameters: one token (see qasm.lark)
+_SIMPLE = (
+    _NAME
+    + r"(?:[ \t]*\([ \t]*(?:" + _SPARAM + r"(?:[ \t]*,[ \t]*" + _SPARAM + r")*)?[ \t]*\)[ \t]*|[ \t]+)"
+    + _SARG + r"(?:[ \t]*,[ \t]*" + _SARG + r")*[ \t]*;"
+)
+_SIMPLE_PARTS = re.compile(
+    r"(" + _NAME + r")[ \t]*(?:\(([^)]*)\))?[ \t]*([^;]*);"
+)
+_SFACTORS = re.compile(r"[ \t]*([*/])?[ \t]*(" + _FACTOR + r")")
 _TOKEN_RE = re.compile(
     r"(?P<WS>\s+)"
     r"|(?P<COMMENT>//[^\n]*)"
     r"|(?P<BLOCK>/\*(?s:.*?)\*/)"
     r"|(?P<KW>(?:" + "|".join(KEYWORDS) + r")(?!\w))"
+    r"|(?P<SIMPLE_CALL>" + _SIMPLE + r")"
     r"|(?P<INDEXED>" + _NAME + r"[ \t]*\[[ \t]*\d+[ \t]*\])"
     r"|(?P<NAME>" + _NAME + r")"
     r"|(?P<NUMBER>(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?)"
@@ -66,46 +81,122 @@ FUNCTIONS = {
 }
 
 
+class Tok:
+    """A token: terminal ``type``, text ``value``, 1-based ``line`` and ``column``.
+
+    Lighter than lark's ``Token`` (a ``str`` subclass with ten fields); the LALR driver below
+    only needs ``type``.
+    """
+
+    __slots__ = ("type", "value", "line", "column")
+
+    def __init__(self, type: str, value: str, line: int, column: int) -> None:
+        self.type = type
+        self.value = value
+        self.line = line
+        self.column = column
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __repr__(self) -> str:
+        return f"Tok({self.type}, {self.value!r}, {self.line}:{self.column})"
+
+
+def lex(text: str) -> Iterator[Tok]:
+    """Tokens of ``text``; an impossible character raises :class:`QasmError`."""
+    line = 1
+    line_start = 0
+    kw = KEYWORDS
+    punct = PUNCT
+    for m in _TOKEN_RE.finditer(text):
+        kind = m.lastgroup
+        if kind == "WS" or kind == "BLOCK":
+            v = m.group()
+            nl = v.count("\n")
+            if nl:
+                line += nl
+                line_start = m.start() + v.rfind("\n") + 1
+            continue
+        if kind == "COMMENT":
+            continue
+        start = m.start()
+        v = m.group()
+        if kind == "KW":
+            yield Tok(kw[v], v, line, start - line_start + 1)
+        elif kind == "PUNCT":
+            yield Tok(punct[v], v, line, start - line_start + 1)
+        elif kind == "ERR":
+            raise QasmError(f"unexpected character {v!r}", line=line, column=start - line_start + 1, token=v)
+        else:
+            yield Tok(kind, v, line, start - line_start + 1)  # type: ignore[arg-type]
+
+
 def _lexer_class() -> Any:
     lark = require("lark", extra="qasm")
 
     class QasmLexer(lark.lexer.Lexer):  # type: ignore[misc, name-defined]
+        """Only used to build lark's tables: parsing runs through :func:`_drive`."""
+
+        __future_interface__ = 0
+
         def __init__(self, conf: Any) -> None:
             pass
 
-        __future_interface__ = 0  # lark passes the whole text to lex()
-
-        def lex(self, text: str) -> Iterator[Any]:  # type: ignore[override]
-            Token = lark.Token
-            line = 1
-            line_start = 0
-            kw = KEYWORDS
-            punct = PUNCT
-            for m in _TOKEN_RE.finditer(text):
-                kind = m.lastgroup
-                if kind == "WS" or kind == "BLOCK":
-                    v = m.group()
-                    nl = v.count("\n")
-                    if nl:
-                        line += nl
-                        line_start = m.start() + v.rfind("\n") + 1
-                    continue
-                if kind == "COMMENT":
-                    continue
-                start = m.start()
-                v = m.group()
-                if kind == "KW":
-                    yield Token(kw[v], v, start, line, start - line_start + 1)
-                elif kind == "PUNCT":
-                    yield Token(punct[v], v, start, line, start - line_start + 1)
-                elif kind == "ERR":
-                    raise QasmError(
-                        f"unexpected character {v!r}", line=line, column=start - line_start + 1, token=v
-                    )
-                else:
-                    yield Token(kind, v, start, line, start - line_start + 1)
+        def lex(self, text: str) -> Iterator[Any]:  # type: ignore[override]  # pragma: no cover
+            return lex(text)
 
     return QasmLexer
+
+
+_PARAM_CACHE: dict[str, Any] = {}
+_ARGS_CACHE: dict[str, list[str]] = {}
+
+
+def _simple_param(text: str) -> Any:
+    """Value of one SIMPLE_CALL parameter: an optional sign, then numbers/pi joined by * and /."""
+    v = _PARAM_CACHE.get(text)
+    if v is not None:
+        return v
+    try:
+        # the lexer only lets digits, '.', 'e', signs, 'pi', '*' and '/' through, so float()
+        # succeeds exactly on plain numbers
+        return float(text)
+    except ValueError:
+        pass
+    t = text.strip()
+    sign = 1.0
+    if t[0] in "+-":
+        sign = -1.0 if t[0] == "-" else 1.0
+        t = t[1:]
+    acc: Any = None
+    for m in _SFACTORS.finditer(t):
+        op, f = m.group(1), m.group(2)
+        x = math.pi if f == "pi" else float(f)
+        if acc is None:
+            acc = x
+        elif op == "*":
+            acc = _fold("mul", acc, x)
+        else:
+            acc = _fold("div", acc, x)
+    out = _fold("neg", acc) if sign < 0 else acc
+    if len(_PARAM_CACHE) < 100_000:
+        _PARAM_CACHE[text] = out
+    return out
+
+
+def split_simple(tok: Any) -> tuple[str, list[Any] | None, list[str]]:
+    """Name, parameter values and argument texts of a SIMPLE_CALL token."""
+    m = _SIMPLE_PARTS.match(tok)
+    assert m is not None  # the lexer matched the stricter pattern
+    name, ptext, atext = m.group(1), m.group(2), m.group(3)
+    params = None if ptext is None else ([_simple_param(p) for p in ptext.split(",")] if ptext.strip() else [])
+    args = _ARGS_CACHE.get(atext)
+    if args is None:
+        args = [a.replace(" ", "").replace("\t", "") for a in atext.split(",")]
+        if len(_ARGS_CACHE) < 100_000:
+            _ARGS_CACHE[atext] = args
+    return name, params, args
 
 
 def _fold(op: str, *args: Any) -> Any:
@@ -132,23 +223,38 @@ def _fold(op: str, *args: Any) -> Any:
     return (op, *args)
 
 
-def _callbacks() -> dict[str, Any]:
-    """Parse callbacks, one per rule (and alias), building the tuple AST."""
+def _call_from_simple(tok: Tok, mods: list[Any]) -> Any:
+    n, ps, args = split_simple(tok.value)
+    return ("call", n, mods, ps, args, tok)
 
-    def start(c: list[Any]) -> list[Any]:
-        return c
+
+def _callbacks() -> dict[str, Any]:
+    """Parse callbacks, one per rule (and alias), building the tuple AST.
+
+    Each gets the children with anonymous tokens (punctuation) already filtered out by lark.
+    """
+
+    def start(c: list[Any]) -> Any:
+        version = None
+        stmts: list[Any] = []
+        for x in c:
+            if type(x) is tuple:
+                version = x
+            else:
+                stmts = x
+        return (version, stmts)
 
     def version(c: list[Any]) -> Any:
         return ("version", c[1])
 
     def include(c: list[Any]) -> Any:
-        return ("include", c[1])
+        return ("include", c[0], c[1].value[1:-1])
 
     def qreg(c: list[Any]) -> Any:
-        return ("qreg", c[0], c[1])
+        return ("qreg", c[0], c[1].value)
 
     def creg(c: list[Any]) -> Any:
-        return ("creg", c[0], c[1])
+        return ("creg", c[0], c[1].value)
 
     def designator(c: list[Any]) -> Any:
         return ("designator", c[0])
@@ -156,36 +262,42 @@ def _callbacks() -> dict[str, Any]:
     def _sized(kind: str) -> Any:
         def f(c: list[Any]) -> Any:
             size = c[1][1] if len(c) == 3 else None
-            return (kind, c[0], size, c[-1])
+            return (kind, c[0], size, c[-1].value)
 
         return f
 
     def input_decl(c: list[Any]) -> Any:
-        return ("input", c[0], c[1], c[2])
+        if len(c) == 2:  # INPUT SIMPLE_CALL: `input float x;`
+            n, ps, args = split_simple(c[1].value)
+            if ps is not None or len(args) != 1:
+                return ("bad", c[1], "an input declaration reads `input float name;`")
+            return ("input", c[0], n, args[0])
+        return ("input", c[0], c[1].value, c[2].value)
 
     def formal_params(c: list[Any]) -> Any:
-        return ("params", list(c))
+        return ("params", [t.value for t in c])
 
     def name_list(c: list[Any]) -> Any:
-        return list(c)
+        return [t.value for t in c]
 
     def gate_def(c: list[Any]) -> Any:
-        name = c[1]
         i = 2
-        params: list[Any] = []
-        if isinstance(c[i], tuple) and c[i][0] == "params":
+        params: list[str] = []
+        if type(c[i]) is tuple:
             params = c[i][1]
             i += 1
-        qargs = c[i]
-        body = c[i + 1 :]
-        return ("gate", name, params, qargs, body)
+        return ("gate", c[1], params, c[i], c[i + 1 :])
 
     def opaque_def(c: list[Any]) -> Any:
-        name = c[1]
-        params = c[2][1] if isinstance(c[2], tuple) else []
-        return ("opaque", name, params, c[-1])
+        if len(c) == 2:  # OPAQUE SIMPLE_CALL: `opaque g a, b;`
+            n, ps, args = split_simple(c[1].value)
+            if ps:
+                return ("bad", c[1], "opaque gate parameters must be names")
+            return ("opaque", c[1], n, [], args)
+        params = c[2][1] if type(c[2]) is tuple else []
+        return ("opaque", c[1], c[1].value, params, c[-1])
 
-    def call(c: list[Any]) -> Any:
+    def full_call(c: list[Any]) -> Any:
         mods = []
         i = 0
         while type(c[i]) is tuple:  # modifiers come first
@@ -193,13 +305,19 @@ def _callbacks() -> dict[str, Any]:
             i += 1
         name = c[i]
         params = None
-        args: list[Any] = []
+        args: list[str] = []
         for x in c[i + 1 :]:
             if type(x) is list:
                 args = x
             else:
                 params = x[1]
-        return ("call", name, mods, params, args)
+        return ("call", name.value, mods, params, args, name)
+
+    def simple_call(c: list[Any]) -> Any:
+        return _call_from_simple(c[0], [])
+
+    def mod_simple_call(c: list[Any]) -> Any:
+        return _call_from_simple(c[-1], c[:-1])
 
     def actual_params(c: list[Any]) -> Any:
         return ("actual", list(c))
@@ -217,16 +335,19 @@ def _callbacks() -> dict[str, Any]:
         return ("negctrl", c[0], c[1] if len(c) > 1 else 1.0)
 
     def arg_list(c: list[Any]) -> Any:
-        return list(c)
+        return [t.value.replace(" ", "").replace("\t", "") for t in c]
+
+    def _a(t: Tok) -> str:
+        return t.value.replace(" ", "").replace("\t", "")
 
     def measure(c: list[Any]) -> Any:
-        return ("measure", c[0], c[1], c[3])
+        return ("measure", c[0], _a(c[1]), _a(c[3]))
 
     def measure_assign(c: list[Any]) -> Any:
-        return ("measure", c[1], c[2], c[0])
+        return ("measure", c[1], _a(c[2]), _a(c[0]))
 
     def reset(c: list[Any]) -> Any:
-        return ("reset", c[0], c[1])
+        return ("reset", c[0], _a(c[1]))
 
     def barrier(c: list[Any]) -> Any:
         return ("barrier", c[0], c[1] if len(c) > 1 else [])
@@ -235,13 +356,13 @@ def _callbacks() -> dict[str, Any]:
         return ("if", c[0], c[1], c[2:])
 
     def cond_eq(c: list[Any]) -> Any:
-        return ("eq", c[0], c[2])
+        return ("eq", _a(c[0]), c[2])
 
     def cond_bit(c: list[Any]) -> Any:
-        return ("bit", c[0])
+        return ("bit", _a(c[0]))
 
     def cond_not(c: list[Any]) -> Any:
-        return ("not", c[0])
+        return ("not", _a(c[0]))
 
     def add(c: list[Any]) -> Any:
         return _fold("add", c[0], c[1])
@@ -265,14 +386,14 @@ def _callbacks() -> dict[str, Any]:
         return ("pow", c[0], c[2], c[1])
 
     def number(c: list[Any]) -> Any:
-        return float(c[0])
+        return float(c[0].value)
 
     def name(c: list[Any]) -> Any:
-        v = CONSTANTS.get(str(c[0]))
+        v = CONSTANTS.get(c[0].value)
         return v if v is not None else ("name", c[0])
 
     def func(c: list[Any]) -> Any:
-        f = FUNCTIONS.get(str(c[0]))
+        f = FUNCTIONS.get(c[0].value)
         if f is not None and type(c[1]) is float:
             try:
                 v = f(c[1])
@@ -286,8 +407,28 @@ def _callbacks() -> dict[str, Any]:
     cbs["qubit_decl"] = _sized("qubit")
     cbs["bit_decl"] = _sized("bit")
     cbs["pow"] = cbs.pop("pow_")
-    cbs.pop("_sized")
+    for k in ("_sized", "_a"):
+        cbs.pop(k)
     return cbs
+
+
+def _stmts(c: list[Any]) -> list[Any]:
+    if len(c) == 1:
+        return [c[0]]
+    c[0].append(c[1])
+    return c[0]  # type: ignore[no-any-return]
+
+
+def _stmt(c: list[Any]) -> Any:
+    return c[0]
+
+
+def _simple(c: list[Any]) -> Any:
+    return _call_from_simple(c[0], [])
+
+
+#: reduce actions that take the raw stack slice (these rules have no punctuation to filter)
+_RAW_ACTIONS = {"stmts": _stmts, "stmt": _stmt, "simple_call": _simple}
 
 
 @lru_cache(maxsize=1)
@@ -319,29 +460,108 @@ def _expected_text(expected: Any) -> str:
     return ", ".join(names)
 
 
-def parse(text: str, filename: str | None = None) -> list[Any]:
-    """Parse OpenQASM ``text`` into the tuple AST; syntax errors raise :class:`QasmError`."""
+@lru_cache(maxsize=1)
+def _tables() -> tuple[Any, Any, int, int]:
+    """lark's LALR table, recoded for a tight driver loop.
+
+    Each action becomes ``(True, next_state)`` for a shift or ``(False, (size, callback,
+    nonterminal))`` for a reduce, so the loop never hashes lark ``Rule`` objects (which costs
+    more than the rest of the step together).
+    """
     lark = require("lark", extra="qasm")
-    exc_mod = lark.exceptions
+    inner = _parser().parser.parser.parser
+    table = inner.parse_table
+    shift = lark.parsers.lalr_analysis.Shift
+    reduces: dict[int, Any] = {}
+    states: dict[int, dict[str, Any]] = {}
+    for st, row in table.states.items():
+        new_row = {}
+        for term, (action, arg) in row.items():
+            # lark's names are Token objects (str subclasses with a Python-level __eq__):
+            # plain str keys keep every lookup in C
+            term = str.__str__(term)
+            if action is shift:
+                new_row[term] = (True, arg)
+            else:
+                key = id(arg)
+                if key not in reduces:
+                    cb = _RAW_ACTIONS.get(arg.origin.name, inner.callbacks[arg])
+                    reduces[key] = (len(arg.expansion), cb, str.__str__(arg.origin.name))
+                new_row[term] = (False, reduces[key])
+        states[st] = new_row
+    return states, Tok, table.start_states["start"], table.end_states["start"]
+
+
+def _drive(text: str) -> list[Any]:
+    """Run the LALR automaton over the lexer's tokens (what lark's parser does, minus overhead)."""
+    states, Token, start, end = _tables()
+    sstack = [start]
+    vstack: list[Any] = []
+    tok = None
+    for tok in lex(text):
+        ttype = tok.type
+        while True:
+            row = states[sstack[-1]]
+            act = row.get(ttype)
+            if act is None:
+                raise _Unexpected(tok, row)
+            if act[0]:
+                sstack.append(act[1])
+                vstack.append(tok)
+                break
+            size, cb, origin = act[1]
+            if size:
+                args = vstack[-size:]
+                del sstack[-size:]
+                del vstack[-size:]
+            else:
+                args = []
+            vstack.append(cb(args))
+            sstack.append(states[sstack[-1]][origin][1])
+    end_tok = Token("$END", "", tok.line if tok is not None else 1, 1)
+    while True:
+        row = states[sstack[-1]]
+        act = row.get("$END")
+        if act is None:
+            raise _Unexpected(end_tok, row)
+        if act[0]:  # pragma: no cover - $END is never shifted by lark's tables
+            break
+        size, cb, origin = act[1]
+        if size:
+            args = vstack[-size:]
+            del sstack[-size:]
+            del vstack[-size:]
+        else:
+            args = []
+        vstack.append(cb(args))
+        sstack.append(states[sstack[-1]][origin][1])
+        if sstack[-1] == end:
+            return vstack[-1]  # type: ignore[no-any-return]
+
+
+class _Unexpected(Exception):
+    def __init__(self, token: Any, row: dict[str, Any]) -> None:
+        self.token = token
+        self.expected = {k for k in row if k.isupper() or k == "$END"}
+
+
+def parse(text: str, filename: str | None = None) -> tuple[Any, list[Any]]:
+    """Parse OpenQASM ``text`` into the tuple AST; syntax errors raise :class:`QasmError`."""
     try:
-        return _parser().parse(text)  # type: ignore[no-any-return]
+        return _drive(text)
     except QasmError as exc:
         raise QasmError(exc.message, filename=filename, line=exc.line, column=exc.column, token=exc.token) from None
-    except exc_mod.UnexpectedToken as exc:
+    except _Unexpected as exc:
         tok = exc.token
         if tok.type == "$END":
             raise QasmError(
                 f"unexpected end of file; expected {_expected_text(exc.expected)}",
-                filename=filename, line=exc.line if exc.line != -1 else None, column=None, token=None,
+                filename=filename, line=tok.line, column=None, token=None,
             ) from None
+        shown = tok.value if tok.type != "SIMPLE_CALL" else re.split(r"[\s(]", tok.value)[0]
         raise QasmError(
-            f"syntax error: unexpected {str(tok)!r}; expected {_expected_text(exc.expected)}",
-            filename=filename, line=tok.line, column=tok.column, token=str(tok),
+            f"syntax error: unexpected {shown!r}; expected {_expected_text(exc.expected)}",
+            filename=filename, line=tok.line, column=tok.column, token=shown,
         ) from None
-    except exc_mod.UnexpectedInput as exc:  # pragma: no cover - other lark input errors
-        raise QasmError(f"syntax error: {exc}", filename=filename, line=getattr(exc, "line", None),
-                        column=getattr(exc, "column", None)) from None
-    except exc_mod.LarkError as exc:  # pragma: no cover - defensive: never leak lark errors
-        raise QasmError(f"cannot parse: {exc}", filename=filename) from None
     except RecursionError:
         raise QasmError("expression nested too deeply", filename=filename) from None
