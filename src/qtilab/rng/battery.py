@@ -11,7 +11,9 @@ A single-row test passes exactly when its row passes, as in the reference. A tes
 rows (148 templates, 8 or 18 excursion states, 2 serial P-values) passes when its number of
 failing rows is within what an ideal generator exceeds with probability <= 1 % (binomial, with
 the per-row false-alarm rate of the band and uniformity criteria), so many rows do not make a
-good generator fail by chance. The per-row verdicts are reported too.
+good generator fail by chance; with a single sequence it also fails when any P-value is below
+alpha / rows (Bonferroni), so one P = 0 among the rows is not excused. The per-row verdicts
+are reported too.
 
 Examples
 --------
@@ -267,9 +269,13 @@ def second_level(results: list[dict[str, NistResult]], keys: Sequence[str], alph
             rows.append(RowSummary(k, lab, m, n_pass, prop, (lo, min(hi, 1.0)), unif_used, hist, ok))
         failed = sum(not r.passed for r in rows)
         allow = allowed_failures(len(rows), m, alpha)
+        ok = failed <= allow
+        if m == 1 and len(rows) > 1:
+            # one sequence: also fail on any P-value below the Bonferroni level alpha / rows
+            ok = ok and float(P.min()) >= alpha / len(rows)
         skipped = len(results) - m
         reason = f"{skipped} of {len(results)} sequences not applicable" if skipped else ""
-        out[k] = TestVerdict(k, mod.NAME, rows, failed, allow, failed <= allow, m, reason)
+        out[k] = TestVerdict(k, mod.NAME, rows, failed, allow, ok, m, reason)
     return out
 
 
