@@ -256,3 +256,321 @@ def abs2(state):  # type: ignore[no-untyped-def]
             v = state[b, i]
             out[b, i] = v.real * v.real + v.imag * v.imag
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# The fused-program executor: one compiled call applies a whole circuit.
+#
+# A program is a list of *stages*; each stage is a set ``S`` of ``c`` qubits and a run of ops
+# that act only on qubits of ``S``. For every assignment of the other n - c qubits, the 2**c
+# amplitudes of the chunk are gathered into a small planar buffer (real and imaginary parts in
+# separate arrays, so that the compiler vectorises the arithmetic), every op of the stage is
+# applied while the chunk sits in the core's L2 cache, and the chunk is scattered back: one
+# memory pass for the whole stage (the cache-blocking idea of Qiskit Aer's ``blocking_qubits``).
+# ``S`` always holds the low ``L`` qubits, so a chunk is 2**(c-L) contiguous segments of 2**L
+# amplitudes. Local qubit t of the buffer is the t-th smallest qubit of ``S``; the ops of a
+# stage are stored with local qubit numbers. Workers (numba threads) take contiguous ranges of
+# the (batch member, chunk) items of a stage.
+# ---------------------------------------------------------------------------------------------
+
+#: ops kinds in a program
+OP_DENSE = 0
+OP_DIAG = 1
+
+#: below this stride the block loops are too short to vectorise; use a flat loop instead
+_VEC = 8
+
+
+@njit(cache=True, fastmath=True, inline="always")
+def _v1(r0, i0, r1, i1, m0r, m0i, m1r, m1i, m2r, m2i, m3r, m3i):  # type: ignore[no-untyped-def]
+    # separate array views let LLVM prove (at run time) that they do not overlap and vectorise
+    for j in range(r0.shape[0]):
+        a0r = r0[j]
+        a0i = i0[j]
+        a1r = r1[j]
+        a1i = i1[j]
+        r0[j] = m0r * a0r - m0i * a0i + m1r * a1r - m1i * a1i
+        i0[j] = m0r * a0i + m0i * a0r + m1r * a1i + m1i * a1r
+        r1[j] = m2r * a0r - m2i * a0i + m3r * a1r - m3i * a1i
+        i1[j] = m2r * a0i + m2i * a0r + m3r * a1i + m3i * a1r
+
+
+@njit(cache=True, fastmath=True)
+def _p_dense1(re, im, q, m, cmask, cval):  # type: ignore[no-untyped-def]
+    N = re.shape[0]
+    s = 1 << q
+    m0r, m0i, m1r, m1i = m[0].real, m[0].imag, m[1].real, m[1].imag
+    m2r, m2i, m3r, m3i = m[2].real, m[2].imag, m[3].real, m[3].imag
+    if cmask == 0 and s >= _VEC:
+        for base in range(0, N, 2 * s):
+            _v1(re[base : base + s], im[base : base + s], re[base + s : base + 2 * s], im[base + s : base + 2 * s],
+                m0r, m0i, m1r, m1i, m2r, m2i, m3r, m3i)
+        return
+    if cmask == 0:
+        # short strides: s strided streams, each pairing r + 2s*j with r + s + 2s*j
+        for r in range(s):
+            _v1(re[r :: 2 * s], im[r :: 2 * s], re[r + s :: 2 * s], im[r + s :: 2 * s],
+                m0r, m0i, m1r, m1i, m2r, m2i, m3r, m3i)
+        return
+    for j in range(N >> 1):
+        p = ((j >> q) << (q + 1)) | (j & (s - 1))
+        if (p & cmask) != cval:
+            continue
+        p1 = p | s
+        a0r = re[p]
+        a0i = im[p]
+        a1r = re[p1]
+        a1i = im[p1]
+        re[p] = m0r * a0r - m0i * a0i + m1r * a1r - m1i * a1i
+        im[p] = m0r * a0i + m0i * a0r + m1r * a1i + m1i * a1r
+        re[p1] = m2r * a0r - m2i * a0i + m3r * a1r - m3i * a1i
+        im[p1] = m2r * a0i + m2i * a0r + m3r * a1i + m3i * a1r
+
+
+@njit(cache=True, fastmath=True)
+def _v2(r0, i0, r1, i1, r2, i2, r3, i3, a00r, a00i, a01r, a01i, a02r, a02i, a03r, a03i, a10r, a10i, a11r, a11i, a12r, a12i, a13r, a13i, a20r, a20i, a21r, a21i, a22r, a22i, a23r, a23i, a30r, a30i, a31r, a31i, a32r, a32i, a33r, a33i):  # type: ignore[no-untyped-def]
+    # matrix entries as scalars: loads from an array inside the loop could alias the state
+    for j in range(r0.shape[0]):
+        x0r = r0[j]
+        x0i = i0[j]
+        x1r = r1[j]
+        x1i = i1[j]
+        x2r = r2[j]
+        x2i = i2[j]
+        x3r = r3[j]
+        x3i = i3[j]
+        r0[j] = a00r * x0r - a00i * x0i + a01r * x1r - a01i * x1i + a02r * x2r - a02i * x2i + a03r * x3r - a03i * x3i
+        i0[j] = a00r * x0i + a00i * x0r + a01r * x1i + a01i * x1r + a02r * x2i + a02i * x2r + a03r * x3i + a03i * x3r
+        r1[j] = a10r * x0r - a10i * x0i + a11r * x1r - a11i * x1i + a12r * x2r - a12i * x2i + a13r * x3r - a13i * x3i
+        i1[j] = a10r * x0i + a10i * x0r + a11r * x1i + a11i * x1r + a12r * x2i + a12i * x2r + a13r * x3i + a13i * x3r
+        r2[j] = a20r * x0r - a20i * x0i + a21r * x1r - a21i * x1i + a22r * x2r - a22i * x2i + a23r * x3r - a23i * x3i
+        i2[j] = a20r * x0i + a20i * x0r + a21r * x1i + a21i * x1r + a22r * x2i + a22i * x2r + a23r * x3i + a23i * x3r
+        r3[j] = a30r * x0r - a30i * x0i + a31r * x1r - a31i * x1i + a32r * x2r - a32i * x2i + a33r * x3r - a33i * x3i
+        i3[j] = a30r * x0i + a30i * x0r + a31r * x1i + a31i * x1r + a32r * x2i + a32i * x2r + a33r * x3i + a33i * x3r
+
+
+@njit(cache=True, fastmath=True)
+def _p_dense2(re, im, q0, q1, m, cmask, cval, tr, ti):  # type: ignore[no-untyped-def]
+    lo = min(q0, q1)
+    hi = max(q0, q1)
+    if cmask != 0 or (1 << lo) < _VEC:
+        qs = np.empty(2, dtype=np.int64)
+        qs[0] = q0
+        qs[1] = q1
+        _p_densek(re, im, qs, m, cmask, cval, tr, ti)
+        return
+    N = re.shape[0]
+    s0 = 1 << q0
+    s1 = 1 << q1
+    sl = 1 << lo
+    sh = 1 << hi
+    for a in range(0, N, 2 * sh):
+        for b in range(a, a + sh, 2 * sl):
+            e = b + sl
+            _v2(re[b:e], im[b:e], re[b + s0 : e + s0], im[b + s0 : e + s0],
+                re[b + s1 : e + s1], im[b + s1 : e + s1], re[b + s0 + s1 : e + s0 + s1], im[b + s0 + s1 : e + s0 + s1],
+                m[0].real, m[0].imag, m[1].real, m[1].imag, m[2].real, m[2].imag, m[3].real, m[3].imag, m[4].real, m[4].imag, m[5].real, m[5].imag, m[6].real, m[6].imag, m[7].real, m[7].imag, m[8].real, m[8].imag, m[9].real, m[9].imag, m[10].real, m[10].imag, m[11].real, m[11].imag, m[12].real, m[12].imag, m[13].real, m[13].imag, m[14].real, m[14].imag, m[15].real, m[15].imag)
+
+
+@njit(cache=True, fastmath=True)
+def _p_densek(re, im, qubits, m, cmask, cval, tr, ti):  # type: ignore[no-untyped-def]
+    """Dense k-qubit matrix: gather G groups of 2**k amplitudes column-wise, multiply, scatter.
+
+    ``tr``/``ti`` are scratch arrays of shape (2**k_max, G); the matrix-times-block loop runs
+    over the G groups, which the compiler vectorises whatever the qubits are.
+    """
+    N = re.shape[0]
+    k = qubits.shape[0]
+    d = 1 << k
+    G = tr.shape[1]
+    sq = np.sort(qubits)
+    offs = np.zeros(d, dtype=np.int64)
+    for r in range(d):
+        o = 0
+        for t in range(k):
+            if (r >> t) & 1:
+                o |= 1 << qubits[t]
+        offs[r] = o
+    mr = np.empty(d * d, dtype=tr.dtype)
+    mi = np.empty(d * d, dtype=tr.dtype)
+    for x in range(d * d):
+        mr[x] = m[x].real
+        mi[x] = m[x].imag
+    ngroups = N >> k
+    base = np.empty(G, dtype=np.int64)
+    outr = np.empty(G, dtype=tr.dtype)
+    outi = np.empty(G, dtype=tr.dtype)
+    g0 = 0
+    while g0 < ngroups:
+        cnt = 0
+        while cnt < G and g0 < ngroups:
+            i = g0
+            for t in range(k):
+                q = sq[t]
+                i = ((i >> q) << (q + 1)) | (i & ((1 << q) - 1))
+            g0 += 1
+            if (i & cmask) != cval:
+                continue
+            base[cnt] = i
+            cnt += 1
+        for c in range(d):
+            o = offs[c]
+            rc = tr[c]
+            ic = ti[c]
+            for g in range(cnt):
+                rc[g] = re[base[g] + o]
+                ic[g] = im[base[g] + o]
+        for r in range(d):
+            for g in range(cnt):
+                outr[g] = 0.0
+                outi[g] = 0.0
+            for c in range(d):
+                ar = mr[r * d + c]
+                ai = mi[r * d + c]
+                rc = tr[c]
+                ic = ti[c]
+                for g in range(cnt):
+                    outr[g] += ar * rc[g] - ai * ic[g]
+                    outi[g] += ar * ic[g] + ai * rc[g]
+            o = offs[r]
+            for g in range(cnt):
+                re[base[g] + o] = outr[g]
+                im[base[g] + o] = outi[g]
+
+
+@njit(cache=True, fastmath=True, inline="always")
+def _vscale(r, i, dr, di):  # type: ignore[no-untyped-def]
+    for j in range(r.shape[0]):
+        a = r[j]
+        b = i[j]
+        r[j] = dr * a - di * b
+        i[j] = dr * b + di * a
+
+
+@njit(cache=True, fastmath=True, inline="always")
+def _vmul(r, i, dr, di):  # type: ignore[no-untyped-def]
+    for j in range(r.shape[0]):
+        a = r[j]
+        b = i[j]
+        r[j] = dr[j] * a - di[j] * b
+        i[j] = dr[j] * b + di[j] * a
+
+
+@njit(cache=True, fastmath=True)
+def _p_diag(re, im, qubits, dg):  # type: ignore[no-untyped-def]
+    N = re.shape[0]
+    k = qubits.shape[0]
+    ql = qubits[0]
+    for t in range(1, k):
+        ql = min(ql, qubits[t])
+    run = 1 << ql
+    if run >= _VEC:
+        # the diagonal index is constant over runs of 2**ql amplitudes
+        for a in range(0, N, run):
+            idx = 0
+            for t in range(k):
+                idx |= ((a >> qubits[t]) & 1) << t
+            v = dg[idx]
+            _vscale(re[a : a + run], im[a : a + run], v.real, v.imag)
+        return
+    # low diagonal qubits: the index is (pattern over a block of 64) | (constant per block)
+    blk = min(N, 64)
+    pat = np.zeros(blk, dtype=np.int64)
+    for j in range(blk):
+        for t in range(k):
+            if qubits[t] < 6:
+                pat[j] |= ((j >> qubits[t]) & 1) << t
+    dr = np.empty(blk, dtype=re.dtype)
+    di = np.empty(blk, dtype=re.dtype)
+    for a in range(0, N, blk):
+        hidx = 0
+        for t in range(k):
+            if qubits[t] >= 6:
+                hidx |= ((a >> qubits[t]) & 1) << t
+        for j in range(blk):
+            v = dg[hidx | pat[j]]
+            dr[j] = v.real
+            di[j] = v.imag
+        _vmul(re[a : a + blk], im[a : a + blk], dr, di)
+
+
+@njit(cache=True, fastmath=True, inline="always")
+def _vgather(src, r, i):  # type: ignore[no-untyped-def]
+    for j in range(src.shape[0]):
+        v = src[j]
+        r[j] = v.real
+        i[j] = v.imag
+
+
+@njit(cache=True, fastmath=True, inline="always")
+def _vscatter(dst, r, i):  # type: ignore[no-untyped-def]
+    for j in range(dst.shape[0]):
+        dst[j] = r[j] + 1j * i[j]
+
+
+@njit(cache=True)
+def _apply_stage_ops(re, im, b, op0, op1, op_kind, op_nq, op_qoff, op_q, op_cmask, op_cval,
+                     op_doff, op_dsz, op_bm, data, tr, ti):  # type: ignore[no-untyped-def]
+    for i in range(op0, op1):
+        nq = op_nq[i]
+        qs = op_q[op_qoff[i] : op_qoff[i] + nq]
+        off = op_doff[i] + (b if op_bm[i] > 1 else 0) * op_dsz[i]
+        m = data[off : off + op_dsz[i]]
+        if op_kind[i] == OP_DIAG:
+            _p_diag(re, im, qs, m)
+        elif nq == 1:
+            _p_dense1(re, im, qs[0], m, op_cmask[i], op_cval[i])
+        elif nq == 2:
+            _p_dense2(re, im, qs[0], qs[1], m, op_cmask[i], op_cval[i], tr, ti)
+        else:
+            _p_densek(re, im, qs, m, op_cmask[i], op_cval[i], tr, ti)
+
+
+@njit(cache=True)
+def _stage_worker(state, re, im, tr, ti, s, w, nw, st_op0, st_op1, st_c, st_L, st_hoff, st_ooff, st_no,
+                  hitab, outq, op_kind, op_nq, op_qoff, op_q, op_cmask, op_cval, op_doff, op_dsz, op_bm,
+                  data):  # type: ignore[no-untyped-def]
+    # a plain function, so that the parallel region below stays a thin loop (numba's parfor
+    # lowering of a large body ran 30x slower than the same code compiled as a function)
+    B, N = state.shape
+    c = st_c[s]
+    L = st_L[s]
+    seg = 1 << L
+    nh = 1 << (c - L)
+    nout = N >> c
+    items = B * nout
+    for it in range(w * items // nw, (w + 1) * items // nw):
+        b = it // nout
+        o = it - b * nout
+        base = 0
+        for t in range(st_no[s]):
+            base |= ((o >> t) & 1) << outq[st_ooff[s] + t]
+        row = state[b]
+        for h in range(nh):
+            a = base + hitab[st_hoff[s] + h]
+            d0 = h << L
+            _vgather(row[a : a + seg], re[d0 : d0 + seg], im[d0 : d0 + seg])
+        _apply_stage_ops(re, im, b, st_op0[s], st_op1[s], op_kind, op_nq, op_qoff, op_q,
+                         op_cmask, op_cval, op_doff, op_dsz, op_bm, data, tr, ti)
+        for h in range(nh):
+            a = base + hitab[st_hoff[s] + h]
+            d0 = h << L
+            _vscatter(row[a : a + seg], re[d0 : d0 + seg], im[d0 : d0 + seg])
+
+
+@njit(parallel=True, cache=True)
+def run_program(state, bufr, bufi, tmpr, tmpi,
+                st_op0, st_op1, st_c, st_L, st_hoff, st_ooff, st_no, hitab, outq,
+                op_kind, op_nq, op_qoff, op_q, op_cmask, op_cval, op_doff, op_dsz, op_bm, data):  # type: ignore[no-untyped-def]
+    """Apply a compiled program (see :mod:`qtilab.sim.fusion`) to ``state`` (B, 2**n) in place.
+
+    ``bufr``/``bufi`` (W, 2**c_max) are the planar chunk buffers of the W workers, ``tmpr``/
+    ``tmpi`` (W, 2**k_max, G) their scratch for dense k-qubit ops. Each stage is one parallel
+    region over the workers, which take contiguous ranges of (batch member, chunk) items.
+    """
+    nw = bufr.shape[0]
+    for s in range(st_op0.shape[0]):
+        for w in prange(nw):
+            _stage_worker(state, bufr[w, : 1 << st_c[s]], bufi[w, : 1 << st_c[s]], tmpr[w], tmpi[w], s, w, nw,
+                          st_op0, st_op1, st_c, st_L, st_hoff, st_ooff, st_no, hitab, outq,
+                          op_kind, op_nq, op_qoff, op_q, op_cmask, op_cval, op_doff, op_dsz, op_bm, data)

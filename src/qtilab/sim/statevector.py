@@ -137,6 +137,31 @@ def run_ops(state: np.ndarray, ops: Sequence[Op]) -> None:
             K.apply_kq(state, op.qubits, op.data, op.cmask, op.cval)
 
 
+def run_fused(
+    state: np.ndarray,
+    ops: Sequence[Op],
+    *,
+    max_qubits: int | None = None,
+    chunk_qubits: int | None = None,
+    threads: int | None = None,
+) -> Any:
+    """Fuse ``ops``, plan cache-blocked stages and apply them in one compiled call.
+
+    The fast path behind :func:`simulate`; :func:`run_ops` is the one-gate-at-a-time path.
+    Returns the :class:`qtilab.sim.fusion.Program` that ran (passes, op counts).
+    """
+    from qtilab.sim import fusion as F
+
+    fused = F.fuse(ops, max_qubits=F.DEFAULT_MAX_QUBITS if max_qubits is None else max_qubits)
+    n = int(state.shape[1]).bit_length() - 1
+    prog = F.plan(
+        fused, n, state.shape[0], state.dtype,
+        chunk_qubits=F.DEFAULT_CHUNK_QUBITS if chunk_qubits is None else chunk_qubits,
+    )
+    F.execute(state, prog, threads=threads)
+    return prog
+
+
 def batch_size_of(circuit: Circuit, values: Mapping[Any, Any] | None, initial: np.ndarray | None) -> int:
     sizes = {}
     if circuit.batch_size is not None:
@@ -215,7 +240,7 @@ def simulate(
     batch = batch_size_of(circuit, values, init)
     state = prepare_state(circuit.n_qubits, batch, dt, init, max_memory)
     ops = [compile_gate(g, values, dt) for g in circuit if g.is_unitary]
-    run_ops(state, ops)
+    run_fused(state, ops)
     measured = {g.qubits[0]: g.clbits[0] for g in circuit if g.name == "measure"}
     return Result(state, circuit.n_qubits, batched=batch > 1 or _is_batched(circuit, values, init), measured=measured, n_clbits=circuit.n_clbits)
 
