@@ -1,5 +1,13 @@
 """The state-vector engine (numba kernels, batched)."""
 
+from qtilab.sim.gradients import (
+    Gradient,
+    adjoint_jacobian,
+    adjoint_vjp,
+    finite_difference_jacobian,
+    jacobian,
+    parameter_shift_jacobian,
+)
 from qtilab.sim.statevector import Result, Samples, simulate
 
-__all__ = ["Result", "Samples", "simulate"]
+__all__ = ["Result", "Samples", "simulate", "Gradient", "adjoint_jacobian", "adjoint_vjp", "finite_difference_jacobian", "jacobian", "parameter_shift_jacobian"]
