@@ -20,6 +20,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from qtilab.core.circuit import Circuit, Gate
 from qtilab.core.parameters import Parameter, ParameterExpression
 from qtilab.core.qasm import _ops
@@ -164,6 +166,7 @@ class _Reader:
         self.file_version = 2
         self.std_file: int | None = None  # version of the standard file being read, if any
         self.arg_cache: dict[str, tuple[str, int | None]] = {}
+        self.phase: Any = 0.0
 
     # -- errors ---------------------------------------------------------------------------
     def err(self, msg: str, pos: Any = None, token: str | None = None) -> QasmError:
@@ -192,6 +195,7 @@ class _Reader:
         # counts, finite values), so the gates go in without Circuit.append's per-gate checks,
         # which would cost more than parsing a large file. tests/qasm re-appends every gate of
         # the corpus through Circuit.append to keep this honest.
+        c._gates.extend(self._global_phase())
         c._gates.extend(self.ops)
         return c
 
@@ -644,7 +648,25 @@ class _Reader:
         for p in seq:
             if type(p) is Gate:
                 ops.append(p if condition is None else p.replace(condition=condition))
-            # a top-level global phase is unobservable: qtilab circuits carry none
+            elif condition is None:
+                # kept (see _global_phase) so that statevectors match the program exactly; a
+                # conditioned global phase only multiplies one measured branch: unobservable
+                self.phase = self.phase + p.theta  # type: ignore[union-attr]
+
+    def _global_phase(self) -> list[Gate]:
+        """Gates for the accumulated top-level ``gphase`` (placed first: a phase commutes)."""
+        ph = self.phase
+        if isinstance(ph, ParameterExpression) and not ph.parameters:
+            ph = ph.const
+        if isinstance(ph, ParameterExpression):
+            # exp(i t) I = rz(-2t) p(2t): diagonal gates that keep the symbol
+            return [Gate("p", (0,), (2 * ph,)), Gate("rz", (0,), (-2 * ph,))]
+        ph = math.remainder(float(ph), 2 * math.pi)
+        if abs(ph) < 1e-14:
+            return []
+        m = np.exp(1j * ph) * np.eye(2, dtype=complex)
+        m.setflags(write=False)
+        return [Gate("unitary", (0,), (), 0, None, m, label="gphase")]
 
     def _call_top(self, st: Any, condition: Any) -> None:
         _, name, mods, params, args, pos = st
