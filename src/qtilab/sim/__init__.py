@@ -8,6 +8,7 @@ from qtilab.sim.gradients import (
     jacobian,
     parameter_shift_jacobian,
 )
+from qtilab.sim.shots import ShotsResult, run_shots
 from qtilab.sim.statevector import Result, Samples, simulate
 
-__all__ = ["Result", "Samples", "simulate", "Gradient", "adjoint_jacobian", "adjoint_vjp", "finite_difference_jacobian", "jacobian", "parameter_shift_jacobian"]
+__all__ = ["Result", "Samples", "simulate", "run_shots", "ShotsResult", "Gradient", "adjoint_jacobian", "adjoint_vjp", "finite_difference_jacobian", "jacobian", "parameter_shift_jacobian"]
