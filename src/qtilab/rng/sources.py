@@ -273,12 +273,14 @@ class BeamSplitterQRNG(BitSource):
             f"beam-splitter QRNG model: mu={mu}, eta={eta}, dark={dark}, dead time {dead_slots} slots (raw bits)"
         )
 
+    #: slots simulated per call; fixed, so the stream does not depend on how bits are requested
+    SLOTS = 1 << 18
+
     def _generate(self, n: int) -> np.ndarray:
         # P(click) per slot and detector: a detected photon (Poisson thinning) or a dark count
         q0 = 1 - math.exp(-self.mu * self.split * self.eta[0]) * (1 - self.dark)
         q1 = 1 - math.exp(-self.mu * (1 - self.split) * self.eta[1]) * (1 - self.dark)
-        single = q0 * (1 - q1) + q1 * (1 - q0)
-        slots = int(n / max(single * 0.7, 1e-6)) + 1024
+        slots = self.SLOTS
         c0 = self.gen.random(slots) < q0
         c1 = self.gen.random(slots) < q1
         out, _, d0, d1 = _beam_splitter(c0, c1, self.dead_slots, self._dead[0], self._dead[1])

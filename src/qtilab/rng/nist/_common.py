@@ -81,10 +81,8 @@ def as_bits(bits: Any) -> np.ndarray:
     bad = np.flatnonzero((arr != 0) & (arr != 1))
     if bad.size:
         i = int(bad[0])
-        raise DataError(
-            f"bit sequence must hold only 0 and 1; found {arr[i]!r} at offset {i}"
-            + (f" (character {bits[i]!r})" if isinstance(bits, str) else "")
-        )
+        found = repr(bits[i]) if isinstance(bits, str) else repr(arr[i].item())
+        raise DataError(f"bit sequence must hold only 0 and 1; found {found} at offset {i}")
     return np.ascontiguousarray(arr, dtype=np.uint8)
 
 
