@@ -265,8 +265,8 @@ class _Detections:
 
 
 def _chunks(total: int, chunk: int) -> list[int]:
-    # at least 10 chunks so that batch means give statistical errors
-    size = max(1024, min(chunk, -(-total // 10)))
+    # at least 20 chunks so that batch means give statistical errors
+    size = max(1024, min(chunk, -(-total // 20)))
     sizes = [size] * (total // size)
     if total % size:
         sizes.append(total % size)
@@ -419,7 +419,7 @@ def _ideal_rate(cnt: dict[str, NDArray[np.int64]], sent0: int, p: LinkParams) ->
     e = cnt["err"][0] / cnt["sift"][0]
     q1 = cnt["det1"][0] / sent0
     e1 = cnt["err1"][0] / cnt["sift1"][0] if cnt["sift1"][0] else 0.5
-    return p.sifting_factor * (-q * p.ec_efficiency * h2(e) + q1 * (1 - h2(e1)))
+    return float(p.sifting_factor * (-q * p.ec_efficiency * h2(e) + q1 * (1 - h2(e1))))
 
 
 def _decoy_rate(

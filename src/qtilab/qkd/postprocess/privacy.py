@@ -121,7 +121,8 @@ def toeplitz_hash(
     if precision == "single" and float(np.max(np.abs(val - r))) > 0.125:
         # the float32 margin is ~100x wider than this; redo in double if it is ever thin
         return toeplitz_hash(x, t, m, precision="double", workers=workers)
-    return (r.astype(np.int64) & 1).astype(np.uint8)
+    out: NDArray[np.uint8] = (r.astype(np.int64) & 1).astype(np.uint8)
+    return out
 
 
 def toeplitz_hash_dense(key: NDArray[np.integer], seed_bits: NDArray[np.integer], out_len: int) -> NDArray[np.uint8]:
@@ -135,7 +136,8 @@ def toeplitz_hash_dense(key: NDArray[np.integer], seed_bits: NDArray[np.integer]
         raise ConfigError(f"seed_bits must have {n + m - 1} bits, got {t.size}")
     # T[i, j] = t[i - j + n - 1]: first column t[n-1 .. n+m-2], first row t[n-1], t[n-2], ... t[0]
     T = toeplitz(t[n - 1 : n - 1 + m], t[n - 1 :: -1])
-    return ((T @ x) & 1).astype(np.uint8)
+    out: NDArray[np.uint8] = ((T @ x) & 1).astype(np.uint8)
+    return out
 
 
 def polynomial_hash(key: NDArray[np.integer], r: int) -> int:

@@ -1,0 +1,154 @@
+"""``qtilab qkd simulate`` and ``qtilab qkd keyrate``: the link verbs of the qkd group.
+
+Thin layers over :func:`qtilab.qkd.protocols.simulate_link` and
+:func:`qtilab.qkd.study.scan_key_rate`; heavy imports stay inside the handlers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from qtilab.cli import add_common
+from qtilab.errors import ConfigError
+
+
+def _count(text: str) -> int:
+    """Accept 1e8 as well as 100000000."""
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not v.is_integer() or v < 0:
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text!r}")
+    return int(v)
+
+
+def register(qsub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = qsub.add_parser("simulate", help="simulate a QKD link end to end, photons to final key")
+    p.add_argument("--protocol", default="bb84-decoy", help="bb84-decoy (default), bb84-single-photon, bbm92, e91")
+    p.add_argument("--distance", type=float, default=25.0, help="fibre length in km (default 25)")
+    p.add_argument("--pulses", type=_count, default=10_000_000, help="pulses sent, e.g. 1e8 (default 1e7)")
+    p.add_argument("--params", default="gys", help="parameter set (default gys)")
+    p.add_argument("--mu", type=float, default=None, help="signal intensity (default: optimal)")
+    p.add_argument("--nu", type=float, default=0.1, help="weak decoy intensity (default 0.1)")
+    p.add_argument("--vacuum", type=float, default=0.0, help="vacuum decoy intensity (default 0)")
+    p.add_argument("--eve", default="none", help="none (default), intercept-resend, pns")
+    p.add_argument("--eve-fraction", type=float, default=1.0, help="fraction attacked by intercept-resend")
+    p.add_argument("--qber-threshold", type=float, default=0.11, help="abort threshold (default 0.11)")
+    p.add_argument("--finite-key", action="store_true", help="finite-key length (Lim et al. 2014)")
+    p.add_argument("--no-postprocess", action="store_true", help="stop after parameter estimation")
+    add_common(p)
+    p.set_defaults(func=_simulate)
+
+    k = qsub.add_parser("keyrate", help="key rate against distance: theory curves and simulated points")
+    k.add_argument("--from", dest="start", type=float, default=0.0, help="first distance in km (default 0)")
+    k.add_argument("--to", dest="stop", type=float, default=200.0, help="last distance in km (default 200)")
+    k.add_argument("--points", type=int, default=201, help="points of the theory curve (default 201)")
+    k.add_argument("--params", default="gys", help="parameter set (default gys)")
+    k.add_argument(
+        "--simulate-at", type=float, nargs="*", default=[25.0, 50.0, 100.0],
+        help="distances to simulate (default 25 50 100; none for theory only)",
+    )
+    k.add_argument("--pulses", type=_count, default=10_000_000, help="pulses per simulated point (default 1e7)")
+    add_common(k)
+    k.set_defaults(func=_keyrate)
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from qtilab.qkd.channel import EveConfig
+    from qtilab.qkd.protocols import LinkConfig, simulate_link
+    from qtilab.qkd.study import link_report
+
+    cfg = LinkConfig(
+        protocol=args.protocol,
+        distance_km=args.distance,
+        params=args.params,
+        pulses=args.pulses,
+        mu=args.mu,
+        nu=args.nu,
+        vacuum=args.vacuum,
+        eve=EveConfig(kind=args.eve, fraction=args.eve_fraction),
+        qber_threshold=args.qber_threshold,
+        finite_key=args.finite_key,
+        postprocess=not args.no_postprocess,
+        seed=args.seed,
+    )
+    res = simulate_link(cfg, progress=True)
+    if args.json:
+        from qtilab.report import _jsonable
+
+        print(json.dumps(_jsonable(res.to_dict()), indent=2))
+    else:
+        print(res.summary())
+    if args.out:
+        paths = link_report(res).write(args.out)
+        print(f"report written to {Path(args.out).resolve()} ({', '.join(sorted(paths))})", file=sys.stderr)
+    return 0
+
+
+def _keyrate(args: argparse.Namespace) -> int:
+    from qtilab.qkd.study import KeyRateScanConfig, scan_key_rate, scan_report
+
+    if args.points < 2:
+        raise ConfigError(f"--points must be >= 2, got {args.points}")
+    cfg = KeyRateScanConfig(
+        start_km=args.start,
+        stop_km=args.stop,
+        points=args.points,
+        params=args.params,
+        simulate_at=tuple(args.simulate_at),
+        pulses=args.pulses,
+        seed=args.seed,
+    )
+    scan = scan_key_rate(cfg, progress=True)
+    if args.json:
+        from qtilab.report import _jsonable
+
+        print(json.dumps(_jsonable(scan.to_dict()), indent=2))
+    else:
+        print(f"parameter set {scan.params.name}: key rate reaches zero at {scan.max_distance_km:.1f} km")
+        step = max(1, len(scan.distance_km) // 10)
+        print(f"{'km':>8} {'opt mu':>8} {'decoy BB84':>12} {'1-photon':>12} {'no decoy':>12}")
+        for i in range(0, len(scan.distance_km), step):
+            mu = scan.optimal_mu[i]
+            print(
+                f"{scan.distance_km[i]:8.1f} {mu:8.3f} {scan.decoy[i]:12.4e} "
+                f"{scan.single_photon[i]:12.4e} {scan.no_decoy[i]:12.4e}"
+            )
+        for r in scan.simulations:
+            e = r.estimates
+            print(
+                f"simulated {r.config['distance_km']:g} km ({r.config['pulses']:.2g} pulses): "
+                f"{e['key_rate_sim']:.4e} +- {e['key_rate_sim_err']:.2e} bits/pulse, theory {e['key_rate_theory']:.4e}"
+            )
+    if args.out:
+        scan_report(scan).write(args.out)
+        print(f"report written to {Path(args.out).resolve()}", file=sys.stderr)
+    return 0
+
+
+def demo_part(out_dir: Path, seed: int) -> None:
+    """A short QKD run: GYS key-rate curve with one simulated point, and one full link run."""
+    from qtilab.qkd.channel import EveConfig
+    from qtilab.qkd.protocols import LinkConfig, simulate_link
+    from qtilab.qkd.study import KeyRateScanConfig, link_report, scan_key_rate, scan_report
+
+    out_dir = Path(out_dir)
+    scan = scan_key_rate(KeyRateScanConfig(simulate_at=(50.0,), pulses=4_000_000, seed=seed))
+    r = scan.simulations[0]
+    print(
+        f"GYS decoy BB84: zero key rate at {scan.max_distance_km:.1f} km; at 50 km simulated "
+        f"{r.estimates['key_rate_sim']:.3e} +- {r.estimates['key_rate_sim_err']:.1e} vs theory "
+        f"{r.estimates['key_rate_theory']:.3e} bits/pulse"
+    )
+    scan_report(scan).write(out_dir / "keyrate")
+    res = simulate_link(LinkConfig(distance_km=25.0, pulses=4_000_000, seed=seed))
+    print(res.summary())
+    link_report(res).write(out_dir / "link")
+    ir = simulate_link(
+        LinkConfig(distance_km=25.0, pulses=1_000_000, eve=EveConfig("intercept-resend"), postprocess=False, seed=seed)
+    )
+    print(f"with a full intercept-resend attack: {ir.message}")

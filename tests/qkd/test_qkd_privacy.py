@@ -1,0 +1,91 @@
+"""Toeplitz hashing by FFT against the explicit dense Toeplitz matrix; verification hash."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.linalg import toeplitz
+
+from qtilab.errors import ConfigError, DataError
+from qtilab.qkd.postprocess.privacy import (
+    MERSENNE61,
+    polynomial_hash,
+    toeplitz_hash,
+    toeplitz_hash_dense,
+    verify_keys,
+)
+
+
+@pytest.mark.parametrize("n,m", [(1, 1), (7, 3), (64, 64), (1000, 1), (1237, 500), (4096, 2048)])
+@pytest.mark.parametrize("precision", ["single", "double"])
+def test_matches_dense(n: int, m: int, precision: str) -> None:
+    rng = np.random.default_rng(n * 31 + m)
+    x = rng.integers(0, 2, n, dtype=np.uint8)
+    t = rng.integers(0, 2, n + m - 1, dtype=np.uint8)
+    # independent reference: explicit matrix T[i, j] = t[i - j + n - 1], loops
+    T = np.empty((m, n), dtype=np.int64)
+    for i in range(m):
+        for j in range(n):
+            T[i, j] = t[i - j + n - 1]
+    ref = (T @ x.astype(np.int64)) % 2
+    assert np.array_equal(toeplitz_hash(x, t, m, precision=precision), ref)
+    assert np.array_equal(toeplitz_hash_dense(x, t, m), ref)
+    # and it is a Toeplitz matrix in scipy's sense
+    assert np.array_equal(T, toeplitz(T[:, 0], T[0, :]))
+
+
+def test_all_ones_worst_case_sums() -> None:
+    # all-ones key and seed: every convolution value is extreme (n), the +-1 trick still exact
+    n, m = 20000, 5000
+    x = np.ones(n, dtype=np.uint8)
+    t = np.ones(n + m - 1, dtype=np.uint8)
+    assert np.array_equal(toeplitz_hash(x, t, m), np.full(m, n % 2, dtype=np.uint8))
+
+
+def test_large_single_equals_double() -> None:
+    rng = np.random.default_rng(3)
+    n, m = 1 << 20, 1 << 19
+    x = rng.integers(0, 2, n, dtype=np.uint8)
+    t = rng.integers(0, 2, n + m - 1, dtype=np.uint8)
+    assert np.array_equal(toeplitz_hash(x, t, m), toeplitz_hash(x, t, m, precision="double"))
+
+
+def test_linear_over_gf2() -> None:
+    rng = np.random.default_rng(4)
+    n, m = 3000, 1000
+    x, y = rng.integers(0, 2, (2, n), dtype=np.uint8)
+    t = rng.integers(0, 2, n + m - 1, dtype=np.uint8)
+    assert np.array_equal(toeplitz_hash(x ^ y, t, m), toeplitz_hash(x, t, m) ^ toeplitz_hash(y, t, m))
+
+
+def test_polynomial_hash_against_python_reference() -> None:
+    rng = np.random.default_rng(5)
+    x = rng.integers(0, 2, 100, dtype=np.uint8)  # 4 words, the last one padded
+    r = 123456789
+    bits = "".join(map(str, x)) + "0" * 28
+    words = [int(bits[i : i + 32], 2) for i in range(0, 128, 32)]
+    h = 0
+    for w in words:
+        h = (h * r + w) % MERSENNE61
+    assert polynomial_hash(x, r) == (h * r + 100) % MERSENNE61
+
+
+def test_verification_detects_one_flip() -> None:
+    rng = np.random.default_rng(6)
+    a = rng.integers(0, 2, 10000, dtype=np.uint8)
+    b = a.copy()
+    assert verify_keys(a, b, rng) == (True, 61)
+    b[1234] ^= 1
+    assert verify_keys(a, b, rng)[0] is False
+
+
+def test_bad_input() -> None:
+    x = np.zeros(10, dtype=np.uint8)
+    with pytest.raises(ConfigError):
+        toeplitz_hash(x, np.zeros(10, dtype=np.uint8), 5)
+    with pytest.raises(ConfigError):
+        toeplitz_hash(x, np.zeros(20, dtype=np.uint8), 11)
+    with pytest.raises(DataError):
+        toeplitz_hash(x + 2, np.zeros(14, dtype=np.uint8), 5)
+    with pytest.raises(ConfigError):
+        polynomial_hash(x, 0)
