@@ -1,8 +1,8 @@
 """Studies over the link simulation: key rate against distance, simulation points on theory.
 
 :func:`scan_key_rate` takes a :class:`KeyRateScanConfig` and returns a :class:`KeyRateScan`;
-:func:`scan_report` and :func:`link_report` turn results into a :class:`qtilab.report.Report`
-(JSON + Markdown + HTML + PNG).
+the CLI (:mod:`qtilab.cli.qkd_link`) turns results into reports (``qkd`` never imports the
+report writer, which would pull in the simulator through ``qtilab/__init__``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from qtilab.qkd import theory
 from qtilab.qkd.protocols import LinkConfig, LinkResult, simulate_link
 from qtilab.qkd.theory import LinkParams, get_params
 
-__all__ = ["KeyRateScan", "KeyRateScanConfig", "link_report", "scan_key_rate", "scan_report"]
+__all__ = ["KeyRateScan", "KeyRateScanConfig", "scan_key_rate"]
 
 
 @dataclass(frozen=True)
@@ -125,95 +125,3 @@ def scan_key_rate(config: KeyRateScanConfig, *, progress: bool = False) -> KeyRa
         )
         scan.simulations.append(simulate_link(cfg, progress=progress))
     return scan
-
-
-def scan_report(scan: KeyRateScan) -> Any:
-    """A Report with the key-rate plot (theory curves, simulated points) and tables."""
-    from qtilab.report import Report
-
-    p = scan.params
-    rep = Report(
-        f"QKD key rate against distance ({p.name})",
-        meta={"params": p.name, "max_distance_km": round(scan.max_distance_km, 2)},
-    )
-    rep.add_text(
-        "Model",
-        "Asymptotic decoy-state BB84 (GLLP with infinitely many decoys, Ma et al. 2005), BB84 "
-        "with an ideal single-photon source, and weak-coherent BB84 without decoys (GLLP, all "
-        "multi-photon pulses tagged). Rates are secret bits per pulse. Simulated points: decoy "
-        "BB84 at the optimal signal intensity, rate from the simulated gains and the simulated "
-        "single-photon contributions, error bars from batch means (1 sigma).",
-    )
-    rows = [
-        [float(d), float(mu) if math.isfinite(mu) else "-", float(r)]
-        for d, mu, r in zip(scan.distance_km[:: max(1, len(scan.distance_km) // 20)],
-                            scan.optimal_mu[:: max(1, len(scan.distance_km) // 20)],
-                            scan.decoy[:: max(1, len(scan.distance_km) // 20)])
-    ]
-    rep.add_table("Theory (decoy BB84, optimal mu)", ["distance (km)", "optimal mu", "key rate (bits/pulse)"], rows)
-    if scan.simulations:
-        rep.add_table(
-            "Simulation against theory",
-            ["distance (km)", "mu", "pulses", "simulated rate", "+- (1 sigma)", "theory", "decoy estimate", "QBER (%)"],
-            [
-                [
-                    r.config["distance_km"],
-                    r.config["mu"],
-                    r.config["pulses"],
-                    r.estimates["key_rate_sim"],
-                    r.estimates["key_rate_sim_err"],
-                    r.estimates["key_rate_theory"],
-                    r.estimates.get("key_rate_decoy_estimate", float("nan")),
-                    100 * r.stats.get("qber_signal", float("nan")),
-                ]
-                for r in scan.simulations
-            ],
-        )
-    fig = rep.new_figure("keyrate", "Secret key rate against fibre length")
-    ax = fig.gca()
-    d = scan.distance_km
-
-    def pos(y: NDArray[np.float64]) -> NDArray[np.float64]:
-        return np.where(y > 0, y, np.nan)
-
-    ax.semilogy(d, pos(scan.single_photon), "--", label="single-photon BB84")
-    ax.semilogy(d, pos(scan.decoy), "-", label="decoy BB84 (infinite decoys)")
-    ax.semilogy(d, pos(scan.no_decoy), ":", label="WCP BB84, no decoys")
-    if scan.simulations:
-        xs = [r.config["distance_km"] for r in scan.simulations]
-        ys = [r.estimates["key_rate_sim"] for r in scan.simulations]
-        es = [r.estimates["key_rate_sim_err"] for r in scan.simulations]
-        ax.errorbar(xs, ys, yerr=es, fmt="o", color="k", label="simulation")
-    ax.axvline(scan.max_distance_km, color="grey", lw=0.8)
-    ax.set_xlabel("distance (km)")
-    ax.set_ylabel("key rate (bits per pulse)")
-    ax.set_title(f"parameter set {p.name}: zero rate at {scan.max_distance_km:.1f} km")
-    ax.legend()
-    rep.data.update(scan.to_dict())
-    return rep
-
-
-def link_report(res: LinkResult) -> Any:
-    """A Report for one simulated link run."""
-    from qtilab.report import Report
-
-    c = res.config
-    rep = Report(
-        f"QKD link: {c['protocol']} over {c['distance_km']:g} km",
-        meta={"params": c["params_name"], "pulses": c["pulses"], "seed": c["seed"], "status": res.status},
-    )
-    rep.add_text("Summary", "```\n" + res.summary() + "\n```")
-    rep.add_table("Counts and rates", ["quantity", "value"], [[k, v] for k, v in res.stats.items() if not isinstance(v, dict)])
-    est = [[k, v] for k, v in res.estimates.items() if not isinstance(v, dict)]
-    for k, v in res.estimates.items():
-        if isinstance(v, dict):
-            est += [[f"{k}.{kk}", vv] for kk, vv in v.items()]
-    rep.add_table("Estimates", ["quantity", "value"], est)
-    if res.postprocessing:
-        rep.add_table(
-            "Post-processing",
-            ["quantity", "value"],
-            [[k, v] for k, v in res.postprocessing.items() if not isinstance(v, dict)],
-        )
-    rep.data.update(res.to_dict())
-    return rep
