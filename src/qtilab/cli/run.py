@@ -1,7 +1,10 @@
 """``qtilab run FILE``: simulate a circuit file and print counts, probabilities or the state.
 
-Circuit files: the JSON form of :meth:`qtilab.Circuit.to_dict` (``.json``). ``-`` reads
-standard input. Readers for other formats register in :data:`READERS` by suffix.
+Circuit files: OpenQASM 2.0 or 3 (``.qasm``, ``.qasm2``, ``.qasm3``) and the JSON form of
+:meth:`qtilab.Circuit.to_dict` (``.json``). ``-`` reads standard input (JSON when it starts
+with ``{``, OpenQASM otherwise). Readers for other formats register in :data:`READERS` by
+suffix. Circuits with mid-circuit measurement, reset or classically controlled gates are
+sampled shot by shot (:func:`qtilab.sim.run_shots`).
 """
 
 from __future__ import annotations
@@ -27,15 +30,26 @@ def _read_json(text: str, name: str) -> Any:
     return Circuit.from_dict(data)
 
 
+def _read_qasm(text: str, name: str) -> Any:
+    from qtilab.core.qasm import loads
+
+    return loads(text, filename=name)
+
+
 #: suffix -> reader(text, filename) -> Circuit
-READERS: dict[str, Callable[[str, str], Any]] = {".json": _read_json}
+READERS: dict[str, Callable[[str, str], Any]] = {
+    ".json": _read_json,
+    ".qasm": _read_qasm,
+    ".qasm2": _read_qasm,
+    ".qasm3": _read_qasm,
+}
 
 
 def load_circuit(path: str) -> Any:
     """Read a circuit file by suffix; ``-`` reads standard input (JSON unless it looks like QASM)."""
     if path == "-":
         text = sys.stdin.read()
-        suffix = ".qasm" if text.lstrip().upper().startswith("OPENQASM") else ".json"
+        suffix = ".json" if text.lstrip().startswith("{") else ".qasm"
         name = "<stdin>"
     else:
         p = Path(path)
@@ -54,7 +68,7 @@ def load_circuit(path: str) -> Any:
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("run", help="simulate a circuit file (JSON; '-' for stdin)")
+    p = sub.add_parser("run", help="simulate a circuit file (OpenQASM 2/3 or JSON; '-' for stdin)")
     p.add_argument("file", help="circuit file, or - for standard input")
     p.add_argument("--shots", type=int, default=1024, help="number of samples (default 1024; 0 for none)")
     p.add_argument("--seed", type=int, default=None, help="seed for sampling")
@@ -62,42 +76,89 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--probabilities", action="store_true", help="print the basis-state probabilities")
     p.add_argument("--observable", action="append", default=[], help="expectation value of a Pauli sum, e.g. 'Z0 Z1'")
     p.add_argument("--dtype", choices=["complex128", "complex64"], default="complex128")
+    p.add_argument(
+        "--param", action="append", default=[], metavar="NAME=VALUE",
+        help="value of a symbolic parameter (an OpenQASM 3 `input float`), repeatable",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object (schema in docs/cli.md)")
     p.set_defaults(func=run)
+
+
+def _param_values(items: list[str]) -> dict[str, float]:
+    vals: dict[str, float] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        try:
+            if not sep:
+                raise ValueError
+            vals[name.strip()] = float(value)
+        except ValueError:
+            raise CircuitError(f"--param {item!r}: write NAME=VALUE, e.g. --param theta=0.5") from None
+    return vals
 
 
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
+    from qtilab.sim.shots import run_shots
     from qtilab.sim.statevector import simulate
 
     if args.shots < 0:
         raise CircuitError(f"--shots must be >= 0, got {args.shots}")
     circuit = load_circuit(args.file)
+    params = _param_values(args.param)
+    values: dict[str, float] | None = params or None
+    if circuit.parameters:
+        missing = [p.name for p in circuit.parameters if p.name not in params]
+        if missing:
+            raise CircuitError(f"parameter(s) {missing} have no value; pass e.g. --param {missing[0]}=0.5")
+    if params:
+        unknown = sorted(set(params) - {p.name for p in circuit.parameters})
+        if unknown:
+            raise CircuitError(f"--param: the circuit has no parameter(s) {unknown}")
+    mid = circuit.has_mid_circuit_ops
     t0 = time.perf_counter()
-    res = simulate(circuit, dtype=args.dtype)
+    res = None
+    shots_res = None
+    if mid:
+        if args.statevector or args.probabilities or args.observable:
+            raise CircuitError(
+                "--statevector, --probabilities and --observable need a circuit without mid-circuit "
+                "measurement, reset or classically controlled gates (its final state is a mixture); "
+                "use --shots for counts"
+            )
+        if args.shots:
+            shots_res = run_shots(circuit, args.shots, seed=args.seed, params=values, dtype=args.dtype)
+    else:
+        res = simulate(circuit, values, dtype=args.dtype)
     t_sim = time.perf_counter() - t0
     out: dict[str, Any] = {
         "file": args.file,
         "n_qubits": circuit.n_qubits,
+        "n_clbits": circuit.n_clbits,
         "gates": len(circuit),
         "depth": circuit.depth(),
+        "method": "branches" if mid else "statevector",
         "seconds": round(t_sim, 6),
     }
     if args.shots:
         out["shots"] = args.shots
         out["seed"] = args.seed
-        counts = res.sample(args.shots, seed=args.seed).counts
-        if res.batched:
-            out["counts"] = [dict(sorted(c.items())) for c in counts]
+        if shots_res is not None:
+            out["counts"] = shots_res.counts
         else:
-            out["counts"] = dict(sorted(counts.items()))
-    if args.probabilities:
+            assert res is not None
+            counts = res.sample(args.shots, seed=args.seed).counts
+            if res.batched:
+                out["counts"] = [dict(sorted(c.items())) for c in counts]
+            else:
+                out["counts"] = dict(sorted(counts.items()))
+    if args.probabilities and res is not None:
         out["probabilities"] = np.asarray(res.probabilities()).tolist()
-    if args.statevector:
+    if args.statevector and res is not None:
         sv = np.asarray(res.statevector)
         out["statevector"] = np.stack([sv.real, sv.imag], axis=-1).tolist()
-    if args.observable:
+    if args.observable and res is not None:
         out["expectation"] = {}
         for o in args.observable:
             v = res.expectation(o)
@@ -105,7 +166,8 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(out))
         return 0
-    print(f"{args.file}: {circuit.n_qubits} qubits, {len(circuit)} gates, depth {circuit.depth()}, simulated in {t_sim * 1e3:.2f} ms")
+    how = "sampled shot by shot" if mid else "simulated"
+    print(f"{args.file}: {circuit.n_qubits} qubits, {len(circuit)} gates, depth {circuit.depth()}, {how} in {t_sim * 1e3:.2f} ms")
     if "counts" in out:
         print(f"counts ({args.shots} shots, seed {args.seed}):")
         items = out["counts"] if isinstance(out["counts"], dict) else out["counts"][0]
@@ -113,11 +175,11 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {k}  {v}")
         if len(items) > 32:
             print(f"  ... {len(items) - 32} more outcomes")
-    if args.probabilities:
+    if args.probabilities and res is not None:
         p = np.asarray(res.probabilities())
         for i in np.flatnonzero(p > 1e-12)[:64]:
             print(f"  P({format(int(i), f'0{circuit.n_qubits}b')}) = {p[i]:.6g}")
-    if args.statevector:
+    if args.statevector and res is not None:
         sv = np.asarray(res.statevector)
         for i in np.flatnonzero(np.abs(sv) > 1e-12)[:64]:
             print(f"  {format(int(i), f'0{circuit.n_qubits}b')}: {sv[i].real:+.6f} {sv[i].imag:+.6f}j")

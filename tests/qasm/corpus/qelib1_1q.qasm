@@ -1,0 +1,10 @@
+OPENQASM 2.0;
+include "qelib1.inc";
+qreg q[3];
+x q[0]; y q[1]; z q[2];
+h q[0]; s q[1]; sdg q[2];
+t q[0]; tdg q[1]; sx q[2];
+sxdg q[0]; rx(0.1) q[1]; ry(0.2) q[2];
+rz(0.3) q[0]; u1(0.4) q[1]; u2(0.5, 0.6) q[2];
+u3(0.7, 0.8, 0.9) q[0]; p(1.0) q[1]; id q[2];
+u0(1) q[0]; u(1.1, 1.2, 1.3) q[1]; h q[2];

@@ -1,0 +1,10 @@
+OPENQASM 3.0;
+include "stdgates.inc";
+qubit[3] q;
+bit[3] c;
+x q;
+reset q;
+h q[1];
+reset q[1];
+x q[2];
+c = measure q;
