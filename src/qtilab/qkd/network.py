@@ -342,7 +342,7 @@ def simulate_network(network: QKDNetwork, config: NetworkSimConfig) -> NetworkSi
     for step in range(1, n_steps + 1):
         for link in links:
             link.level_bits = min(link.capacity_bits, link.level_bits + link.rate_bps * config.dt_s)
-        counts = rng.poisson([d.rate_per_s * config.dt_s for d in demands]) if demands else []
+        counts = rng.poisson([d.rate_per_s * config.dt_s for d in demands]) if demands else np.zeros(0, dtype=int)
         order = np.repeat(np.arange(len(demands)), counts)
         rng.shuffle(order)
         for i in order:

@@ -33,7 +33,7 @@ import logging
 import math
 import os
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 from qtilab._optional import require
 from qtilab.qkd.kms.config import KMSConfig, cert_sha256
@@ -386,13 +386,13 @@ def create_app(config: KMSConfig, store: KeyStore | None = None) -> Any:
 
     @app.get(f"{API}/keys/{{slave_SAE_ID}}/enc_keys", response_model=KeyContainer,
              response_model_exclude_none=True, responses=errors, summary="Get key")
-    def enc_keys_get(slave_SAE_ID: str, request: Request, number: int | None = Query(None),
-                     size: int | None = Query(None)) -> KeyContainer:
+    def enc_keys_get(slave_SAE_ID: str, request: Request, number: Annotated[int | None, Query()] = None,
+                     size: Annotated[int | None, Query()] = None) -> KeyContainer:
         return _enc(slave_SAE_ID, request, number, size, None, None)
 
     @app.post(f"{API}/keys/{{slave_SAE_ID}}/enc_keys", response_model=KeyContainer,
               response_model_exclude_none=True, responses=errors, summary="Get key")
-    def enc_keys_post(slave_SAE_ID: str, request: Request, body: KeyRequest = Body(...)) -> KeyContainer:
+    def enc_keys_post(slave_SAE_ID: str, request: Request, body: Annotated[KeyRequest, Body()]) -> KeyContainer:
         return _enc(slave_SAE_ID, request, body.number, body.size, body.additional_slave_SAE_IDs,
                     body.extension_mandatory)
 
@@ -417,18 +417,18 @@ def create_app(config: KMSConfig, store: KeyStore | None = None) -> Any:
 
     @app.get(f"{API}/keys/{{master_SAE_ID}}/dec_keys", response_model=KeyContainer,
              response_model_exclude_none=True, responses=errors, summary="Get key with key IDs")
-    def dec_keys_get(master_SAE_ID: str, request: Request, key_ID: str = Query(...)) -> KeyContainer:
+    def dec_keys_get(master_SAE_ID: str, request: Request, key_ID: Annotated[str, Query()]) -> KeyContainer:
         return _dec(master_SAE_ID, request, [key_ID])
 
     @app.post(f"{API}/keys/{{master_SAE_ID}}/dec_keys", response_model=KeyContainer,
               response_model_exclude_none=True, responses=errors, summary="Get key with key IDs")
-    def dec_keys_post(master_SAE_ID: str, request: Request, body: KeyIDs = Body(...)) -> KeyContainer:
+    def dec_keys_post(master_SAE_ID: str, request: Request, body: Annotated[KeyIDs, Body()]) -> KeyContainer:
         return _dec(master_SAE_ID, request, [k.key_ID for k in body.key_IDs])
 
     # --------------------------------------------------------------- KME relay
     @app.post(f"{API}/relay", include_in_schema=True, responses=errors,
               summary="qtilab KME-to-KME trusted-node relay (not part of ETSI 014)")
-    def relay(request: Request, body: RelayRequest = Body(...)) -> dict[str, int]:
+    def relay(request: Request, body: Annotated[RelayRequest, Body()]) -> dict[str, int]:
         fp = fingerprint(request)
         peer = config.peer_by_fingerprint(fp) if fp else None
         if peer is None:

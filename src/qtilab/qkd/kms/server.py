@@ -46,6 +46,7 @@ def uvicorn_config(config: KMSConfig, app: Any = None, *, log_level: str = "info
         ssl_cert_reqs=ssl.CERT_REQUIRED if config.client_cert == "required" else ssl.CERT_OPTIONAL,
         log_level=log_level,
         lifespan="on",
+        timeout_graceful_shutdown=kw.pop("timeout_graceful_shutdown", 5),
         **kw,
     )
 

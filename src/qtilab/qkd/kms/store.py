@@ -174,17 +174,19 @@ class KeyStore:
         if len(set(ids)) != len(ids):
             raise StoreError(400, "the same key_ID is requested more than once")
         with self.engine.begin() as conn:
+            # lock the keys' rows first, always in key_ID order (PostgreSQL; SQLite holds the
+            # database lock already): a concurrent delivery of the same keys waits here, and a
+            # key erased meanwhile is then simply not found
             rows = conn.execute(
-                sa.select(self.keys.c.key_id, self.keys.c.master_sae, self.keys.c.material).where(
-                    self.keys.c.key_id.in_(ids)
-                )
+                sa.select(self.keys.c.key_id, self.keys.c.master_sae, self.keys.c.material)
+                .where(self.keys.c.key_id.in_(ids))
+                .order_by(self.keys.c.key_id)
+                .with_for_update()
             ).all()
             found = {r.key_id: r for r in rows}
             missing = [k for k in ids if k not in found]
             if missing:
                 raise StoreError(400, f"key_ID {missing[0]} is unknown or was already delivered to all its parties")
-            # lock this SAE's party rows in a fixed order (PostgreSQL), so that concurrent
-            # requests for overlapping key sets queue instead of deadlocking
             party_rows = conn.execute(
                 sa.select(self.parties.c.key_id, self.parties.c.delivered)
                 .where(self.parties.c.key_id.in_(ids), self.parties.c.sae_id == sae_id)
@@ -262,7 +264,7 @@ class KeyStore:
         with self.engine.begin() as conn:
             row = self._ensure_link(conn, direction, now)
         produced = self._produced(row.t0, now, rate_bps)
-        return max(0, min(produced - row.next_chunk, int(capacity_bits // CHUNK_BITS)))
+        return int(max(0, min(produced - row.next_chunk, int(capacity_bits // CHUNK_BITS))))
 
     def allocate_chunks(self, direction: str, count: int, rate_bps: float, capacity_bits: float) -> int | None:
         """Take ``count`` consecutive unused chunks of outgoing link key; their first index.
@@ -270,7 +272,6 @@ class KeyStore:
         Returns ``None`` when the pool holds fewer than ``count`` chunks. Key produced while the
         pool was full (``capacity_bits``) is skipped, as a full QKD buffer discards it.
         """
-        sa = self._sa
         now = time.time()
         ls = self.link_state
         with self.engine.begin() as conn:

@@ -16,15 +16,18 @@ chunk ``i`` of direction ``"A->B"`` is the same 256-bit pad at both ends.
 from __future__ import annotations
 
 import ssl
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from qtilab._optional import require
 
-__all__ = ["LinkPads", "PeerCertH11Protocol", "client_ssl_context", "peer_cert_pem"]
+# PeerCertH11Protocol is made on first access (module __getattr__), so that importing this
+# module does not import uvicorn
+__all__ = ["LinkPads", "client_ssl_context", "peer_cert_pem"]
 
 
-def peer_cert_pem(scope: dict[str, Any]) -> str | None:
+def peer_cert_pem(scope: Mapping[str, Any]) -> str | None:
     """The client certificate (PEM) of the request's TLS connection, or ``None``."""
     tls = (scope.get("extensions") or {}).get("tls") or {}
     chain = tls.get("client_cert_chain") or []
