@@ -34,6 +34,37 @@ def test_matches_dense(n: int, m: int, precision: str) -> None:
     assert np.array_equal(T, toeplitz(T[:, 0], T[0, :]))
 
 
+@pytest.mark.parametrize("backend", ["scipy", "ducc0"])
+def test_backends_agree_with_dense(backend: str) -> None:
+    if backend == "ducc0":
+        pytest.importorskip("ducc0")
+    rng = np.random.default_rng(8)
+    for n, m in [(5, 5), (999, 321), (3000, 2999)]:
+        x = rng.integers(0, 2, n, dtype=np.uint8)
+        t = rng.integers(0, 2, n + m - 1, dtype=np.uint8)
+        ref = toeplitz_hash_dense(x, t, m)
+        assert np.array_equal(toeplitz_hash(x, t, m, backend=backend), ref)
+        assert np.array_equal(toeplitz_hash(x, t, m, backend=backend, precision="double"), ref)
+        # any FFT length >= n + m - 1 gives the same bits (no wrap-around into the kept outputs)
+        assert np.array_equal(toeplitz_hash(x, t, m, backend=backend, size=n + m - 1 + 7), ref)
+
+
+def test_fft_size() -> None:
+    from qtilab.qkd.postprocess.privacy import fft_size
+
+    for L in (1, 2, 5, 1000, 1499999, 1 << 20):
+        s = fft_size(L)
+        assert s >= L
+        k = s
+        while k % 2 == 0:
+            k //= 2
+        while k % 3 == 0:
+            k //= 3
+        assert k == 1
+        # no smaller 2^a 3^b above L
+        assert all(not (L <= c < s) for c in (2**a * 3**b for a in range(40) for b in range(26)))
+
+
 def test_all_ones_worst_case_sums() -> None:
     # all-ones key and seed: every convolution value is extreme (n), the +-1 trick still exact
     n, m = 20000, 5000
@@ -89,3 +120,7 @@ def test_bad_input() -> None:
         toeplitz_hash(x + 2, np.zeros(14, dtype=np.uint8), 5)
     with pytest.raises(ConfigError):
         polynomial_hash(x, 0)
+    with pytest.raises(ConfigError):
+        toeplitz_hash(x, np.zeros(14, dtype=np.uint8), 5, backend="cufft")
+    with pytest.raises(ConfigError):
+        toeplitz_hash(x, np.zeros(14, dtype=np.uint8), 5, size=10)
