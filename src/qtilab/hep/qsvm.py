@@ -331,6 +331,8 @@ def _run_split(
     from qtilab.qml.kernels import QSVC, kernel_diagnostics
 
     tr, va, te = idx
+    if len(tr) < q:
+        raise DataError(f"{len(tr)} training events cannot define {q} PCA components; train on at least {q} events")
     pipe = _preprocess(X[tr], q, seed)
     Ztr, Zva, Zte = pipe.transform(X[tr]), pipe.transform(X[va]), pipe.transform(X[te])
     ytr, yva, yte = y[tr], y[va], y[te]
