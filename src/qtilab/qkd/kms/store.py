@@ -25,9 +25,11 @@ Why it is safe under concurrency and restarts
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,6 +81,7 @@ class KeyStore:
             self.engine = sa.create_engine(url, **kwargs)
         except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
             raise ConfigError(f"cannot use database URL {url!r}: {exc}") from exc
+        self._lock: Any = threading.Lock() if url.startswith("sqlite") else contextlib.nullcontext()
         if url.startswith("sqlite"):
             self._sqlite_setup()
         md = sa.MetaData()
@@ -129,6 +132,13 @@ class KeyStore:
         def _on_begin(conn: Any) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
+    @contextlib.contextmanager
+    def _tx(self) -> Iterator[Any]:
+        """One transaction. On SQLite, this process's write transactions also queue on a lock:
+        waiting on SQLite's busy handler (sleep and retry) gives long latency tails."""
+        with self._lock, self.engine.begin() as conn:
+            yield conn
+
     def close(self) -> None:
         self.engine.dispose()
 
@@ -149,7 +159,7 @@ class KeyStore:
         if all(d for _, d in parties):
             return
         now = time.time()
-        with self.engine.begin() as conn:
+        with self._tx() as conn:
             conn.execute(
                 self.keys.insert(),
                 [{"key_id": k, "master_sae": master_sae, "size_bits": size_bits, "material": m, "created": now} for k, m in keys],
@@ -173,7 +183,7 @@ class KeyStore:
         ids = list(key_ids)
         if len(set(ids)) != len(ids):
             raise StoreError(400, "the same key_ID is requested more than once")
-        with self.engine.begin() as conn:
+        with self._tx() as conn:
             # lock the keys' rows first, always in key_ID order (PostgreSQL; SQLite holds the
             # database lock already): a concurrent delivery of the same keys waits here, and a
             # key erased meanwhile is then simply not found
@@ -233,12 +243,12 @@ class KeyStore:
 
     def count_keys(self) -> int:
         sa = self._sa
-        with self.engine.connect() as conn:
+        with self._tx() as conn:
             return int(conn.execute(sa.select(sa.func.count()).select_from(self.keys)).scalar_one())
 
     def key_ids(self) -> list[str]:
         sa = self._sa
-        with self.engine.connect() as conn:
+        with self._tx() as conn:
             return [r[0] for r in conn.execute(sa.select(self.keys.c.key_id))]
 
     # ------------------------------------------------------------------ link key
@@ -256,12 +266,12 @@ class KeyStore:
 
     def start_link(self, direction: str) -> None:
         """Start the pool of an outgoing link direction (idempotent: keeps an existing start)."""
-        with self.engine.begin() as conn:
+        with self._tx() as conn:
             self._ensure_link(conn, direction, time.time())
 
     def available_chunks(self, direction: str, rate_bps: float, capacity_bits: float) -> int:
         now = time.time()
-        with self.engine.begin() as conn:
+        with self._tx() as conn:
             row = self._ensure_link(conn, direction, now)
         produced = self._produced(row.t0, now, rate_bps)
         return int(max(0, min(produced - row.next_chunk, int(capacity_bits // CHUNK_BITS))))
@@ -274,7 +284,7 @@ class KeyStore:
         """
         now = time.time()
         ls = self.link_state
-        with self.engine.begin() as conn:
+        with self._tx() as conn:
             row = self._ensure_link(conn, direction, now)
             produced = self._produced(row.t0, now, rate_bps)
             floor = produced - int(capacity_bits // CHUNK_BITS)
@@ -297,7 +307,7 @@ class KeyStore:
         if start < 0 or count < 1:
             raise StoreError(400, "invalid link-key chunk range")
         try:
-            with self.engine.begin() as conn:
+            with self._tx() as conn:
                 conn.execute(
                     self.used_chunks.insert(),
                     [{"direction": direction, "idx": i} for i in range(start, start + count)],
