@@ -34,6 +34,9 @@ def peer_cert_pem(scope: Mapping[str, Any]) -> str | None:
     return chain[0] if chain else None
 
 
+_TLS_VERSIONS = {"TLSv1.2": 0x0303, "TLSv1.3": 0x0304}
+
+
 def _tls_app(app: Any, der: bytes | None, tls_version: str | None) -> Any:
     pem = ssl.DER_cert_to_PEM_cert(der) if der else None
     ext = {
@@ -41,7 +44,7 @@ def _tls_app(app: Any, der: bytes | None, tls_version: str | None) -> Any:
         "client_cert_chain": [pem] if pem else [],
         "client_cert_name": None,
         "client_cert_error": None,
-        "tls_version": tls_version,
+        "tls_version": _TLS_VERSIONS.get(tls_version or ""),  # the ASGI spec's integer form
         "cipher_suite": None,
     }
 
