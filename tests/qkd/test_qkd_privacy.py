@@ -17,7 +17,7 @@ from qtilab.qkd.postprocess.privacy import (
 
 
 @pytest.mark.parametrize("n,m", [(1, 1), (7, 3), (64, 64), (1000, 1), (1237, 500), (4096, 2048)])
-@pytest.mark.parametrize("precision", ["single", "double"])
+@pytest.mark.parametrize("precision", ["packed", "single", "double"])
 def test_matches_dense(n: int, m: int, precision: str) -> None:
     rng = np.random.default_rng(n * 31 + m)
     x = rng.integers(0, 2, n, dtype=np.uint8)
@@ -66,19 +66,45 @@ def test_fft_size() -> None:
 
 
 def test_all_ones_worst_case_sums() -> None:
-    # all-ones key and seed: every convolution value is extreme (n), the +-1 trick still exact
+    # all-ones key and seed: every convolution value is extreme (n); the packed digits
+    # overflow, the parity check sees it and the one-bit path gives the exact answer
+    from qtilab.qkd.postprocess.privacy import _toeplitz_packed
+
     n, m = 20000, 5000
     x = np.ones(n, dtype=np.uint8)
     t = np.ones(n + m - 1, dtype=np.uint8)
-    assert np.array_equal(toeplitz_hash(x, t, m), np.full(m, n % 2, dtype=np.uint8))
+    assert _toeplitz_packed(x, t, m, 1, "scipy") is None
+    for precision in ("packed", "single", "double"):
+        assert np.array_equal(toeplitz_hash(x, t, m, precision=precision), np.full(m, n % 2, dtype=np.uint8))
 
 
-def test_large_single_equals_double() -> None:
+@pytest.mark.parametrize("backend", ["scipy", "ducc0"])
+def test_packed_random_sizes(backend: str) -> None:
+    from qtilab.qkd.postprocess.privacy import _toeplitz_packed
+
+    if backend == "ducc0":
+        pytest.importorskip("ducc0")
+    rng = np.random.default_rng(12)
+    for _ in range(150):
+        n = int(rng.integers(1, 300))
+        m = int(rng.integers(1, n + 1))
+        x = rng.integers(0, 2, n, dtype=np.uint8)
+        t = rng.integers(0, 2, n + m - 1, dtype=np.uint8)
+        out = _toeplitz_packed(x, t, m, 1, backend)
+        assert out is not None and np.array_equal(out, toeplitz_hash_dense(x, t, m)), (n, m)
+
+
+def test_large_paths_agree() -> None:
+    from qtilab.qkd.postprocess.privacy import _toeplitz_packed
+
     rng = np.random.default_rng(3)
     n, m = 1 << 20, 1 << 19
     x = rng.integers(0, 2, n, dtype=np.uint8)
     t = rng.integers(0, 2, n + m - 1, dtype=np.uint8)
-    assert np.array_equal(toeplitz_hash(x, t, m), toeplitz_hash(x, t, m, precision="double"))
+    ref = toeplitz_hash(x, t, m, precision="double", backend="scipy")
+    packed = _toeplitz_packed(x, t, m, 1, "scipy")
+    assert packed is not None and np.array_equal(packed, ref)
+    assert np.array_equal(toeplitz_hash(x, t, m, precision="single"), ref)
 
 
 def test_linear_over_gf2() -> None:

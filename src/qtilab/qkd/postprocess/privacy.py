@@ -18,7 +18,14 @@ family is 2-universal, so the leftover hash lemma applies (Krawczyk 1994; Hayash
   machine pocketfft ran these sizes faster than ``scipy.fft.next_fast_len``'s (which may
   contain factors 5, 7, 11) -- ``bench/qkd_postprocess.py`` compares both;
 * the +-1 mapping and the final rounding/parity with the sliding window sums are single-pass
-  numba loops.
+  numba loops;
+* by default two key bits share one float64 sample (``X_l = x'_2l + R x'_2l+1`` with a radix
+  ``R = 2^ceil(log2(16 sqrt(n)))``), halving the FFT length; each product sample carries three
+  balanced base-R digits from which the kept sums are rebuilt. A digit exceeds its range only
+  if a sum of +-1 terms exceeds 8 standard deviations (about 1e-9 per 10^6-bit block, since
+  the random seed makes every sum a random walk whatever the key); such an overflow carries
+  into the next digit and breaks the known parity of that sum, which is checked for every
+  output, and the block is then redone without packing. So the result is always exact.
 """
 
 from __future__ import annotations
@@ -87,6 +94,83 @@ def _finish(s: NDArray[Any], t: NDArray[np.uint8], n: int, sum_x: int) -> tuple[
     return out, worst
 
 
+@njit(cache=True)
+def _pack2(bits: NDArray[np.uint8], out: NDArray[np.float64], radix: float) -> None:
+    """out[l] = (2 b[2l] - 1) + radix (2 b[2l+1] - 1): two +-1 values per float64 sample."""
+    k = bits.shape[0]
+    h = (k + 1) // 2
+    for l in range(h):
+        v = 2.0 * bits[2 * l] - 1.0
+        if 2 * l + 1 < k:
+            v += radix * (2.0 * bits[2 * l + 1] - 1.0)
+        out[l] = v
+    for l in range(h, out.shape[0]):
+        out[l] = 0.0
+
+
+@njit(cache=True)
+def _finish_packed(
+    s: NDArray[np.float64], t: NDArray[np.uint8], n: int, m: int, sum_x: int, radix: int
+) -> tuple[NDArray[np.uint8], bool]:
+    """Unpack the 3 base-``radix`` digits of each product sample and rebuild the kept sums.
+
+    With X_l = x'_2l + R x'_2l+1 (same for t'), sample P_L of X * T carries
+    d0 = sum t'_{2L-2l} x'_{2l}, d1 = the odd-index sums, d2 = sum t'_{2L-2l+1} x'_{2l+1}, so
+    c_{2L} = d0(P_L) + d2(P_{L-1}) and c_{2L+1} = d1(P_L). Every kept c_k is a sum of n terms
+    +-1, so it has the parity of n: a digit that overflowed its balanced range carries +-1
+    into the next digit and breaks that parity -- then ``ok`` is False and the caller redoes
+    the product without packing. ``ok`` is also False when a sample is not within 1/4 of an
+    integer (float rounding).
+    """
+    out = np.empty(m, dtype=np.uint8)
+    half = radix // 2
+    w = 0
+    for j in range(n):
+        w += t[j]
+    base = 2 * sum_x - n
+    ok = True
+    prev_d2 = np.int64(0)
+    prev_L = -2
+    for i in range(m):
+        k = n - 1 + i
+        L = k // 2
+        # decode sample L (and L - 1 for even k) -- digits of consecutive L are reused
+        v = s[L]
+        r = np.floor(v + 0.5)
+        if abs(v - r) > 0.25:
+            ok = False
+        c = np.int64(r)
+        d0 = ((c + half) % radix) - half
+        c1 = (c - d0) // radix
+        d1 = ((c1 + half) % radix) - half
+        d2 = (c1 - d1) // radix
+        if k % 2 == 1:
+            ck = d1
+        else:
+            if prev_L != L - 1:
+                if L >= 1:
+                    v2 = s[L - 1]
+                    r2 = np.floor(v2 + 0.5)
+                    if abs(v2 - r2) > 0.25:
+                        ok = False
+                    cc = np.int64(r2)
+                    e0 = ((cc + half) % radix) - half
+                    cc1 = (cc - e0) // radix
+                    e1 = ((cc1 + half) % radix) - half
+                    prev_d2 = (cc1 - e1) // radix
+                else:
+                    prev_d2 = np.int64(0)
+            ck = d0 + prev_d2
+        prev_d2 = d2
+        prev_L = L
+        if (ck - n) % 2 != 0:
+            ok = False
+        out[i] = ((ck + 2 * w + base) // 4) & 1
+        if i + n < t.shape[0]:
+            w += int(t[i + n]) - int(t[i])
+    return out, ok
+
+
 def fft_size(length: int) -> int:
     """Smallest 2**a * 3**b >= length: pocketfft's fastest real sizes for these lengths
     (``next_fast_len`` also admits factors 5, 7, 11, which measured slower here)."""
@@ -116,12 +200,61 @@ def _backend(name: str) -> str:
     raise ConfigError(f"FFT backend must be 'auto', 'scipy' or 'ducc0', got {name!r}")
 
 
+#: largest key length hashed with two bits per float64 sample (the digit radix grows as
+#: 16 sqrt(n); beyond this the float64 rounding margin would get thin)
+PACKED_MAX_BITS = 1 << 22
+
+
+def _convolve(a: NDArray[Any], b: NDArray[Any], nfft: int, workers: int, backend: str) -> NDArray[Any]:
+    """Circular convolution of two real arrays of length nfft (destroys a and b)."""
+    if _backend(backend) == "ducc0":
+        import ducc0
+
+        fa = ducc0.fft.r2c(a, nthreads=workers)
+        fb = ducc0.fft.r2c(b, nthreads=workers)
+        fa *= fb
+        res: NDArray[Any] = ducc0.fft.c2r(
+            fa, lastsize=nfft, forward=False, inorm=2, nthreads=workers, allow_overwriting_input=True
+        )
+        return res
+    import scipy.fft as sfft
+
+    fa = sfft.rfft(a, overwrite_x=True, workers=workers)
+    fb = sfft.rfft(b, overwrite_x=True, workers=workers)
+    fa *= fb
+    out: NDArray[Any] = sfft.irfft(fa, nfft, overwrite_x=True, workers=workers)
+    return out
+
+
+def _toeplitz_packed(
+    x: NDArray[np.uint8], t: NDArray[np.uint8], m: int, workers: int, backend: str
+) -> NDArray[np.uint8] | None:
+    """Two bits per float64 sample (digits base R = 2^ceil(log2(16 sqrt n)), balanced): half
+    the FFT length of the one-bit-per-sample product. None if a parity check fails."""
+    import math
+
+    n = x.size
+    radix = 1 << math.ceil(math.log2(16.0 * math.sqrt(n)))
+    len_x = (n + 1) // 2
+    len_t = (n + m) // 2  # ceil((n + m - 1) / 2)
+    l_min = max(0, (n - 1) // 2 - 1)
+    l_max = len_x + len_t - 2
+    nfft = fft_size(max(l_max - l_min + 1, (n + m - 2) // 2 + 1))
+    xs = np.empty(nfft, dtype=np.float64)
+    ts = np.empty(nfft, dtype=np.float64)
+    _pack2(np.ascontiguousarray(x), xs, float(radix))
+    _pack2(np.ascontiguousarray(t), ts, float(radix))
+    sconv = np.ascontiguousarray(_convolve(xs, ts, nfft, workers, backend))
+    out, ok = _finish_packed(sconv, np.ascontiguousarray(t), n, m, int(x.sum(dtype=np.int64)), radix)
+    return out if ok else None
+
+
 def toeplitz_hash(
     key: NDArray[np.integer],
     seed_bits: NDArray[np.integer],
     out_len: int,
     *,
-    precision: str = "single",
+    precision: str = "packed",
     workers: int = 1,
     size: int | None = None,
     backend: str = "auto",
@@ -137,11 +270,14 @@ def toeplitz_hash(
     out_len:
         Output length m (0 < m <= n).
     precision:
-        ``"single"`` (float32 FFT with a rounding-margin guard, the fast path) or ``"double"``.
+        ``"packed"`` (default: two key bits per float64 sample, half-length FFTs, with parity
+        and rounding checks that fall back to ``"double"``), ``"single"`` (one bit per float32
+        sample, with a rounding-margin guard) or ``"double"`` (one bit per float64 sample).
     workers:
         Threads for scipy.fft.
     size:
-        FFT length (>= n + m - 1); default :func:`fft_size`.
+        FFT length (>= n + m - 1) of the one-bit-per-sample paths; default :func:`fft_size`
+        (giving it selects ``"single"`` instead of ``"packed"``).
     backend:
         ``"scipy"`` (pocketfft), ``"ducc0"`` (its successor, about 1.7x faster here for these
         lengths; ``pip install 'qtilab[fast]'``) or ``"auto"`` (ducc0 when installed).
@@ -167,8 +303,17 @@ def toeplitz_hash(
         raise ConfigError(f"need 0 < out_len <= len(key) = {n}, got out_len={out_len}")
     if t.size != n + m - 1:
         raise ConfigError(f"seed_bits must have len(key) + out_len - 1 = {n + m - 1} bits, got {t.size}")
-    if precision not in ("single", "double"):
-        raise ConfigError(f"precision must be 'single' or 'double', got {precision!r}")
+    if precision not in ("packed", "single", "double"):
+        raise ConfigError(f"precision must be 'packed', 'single' or 'double', got {precision!r}")
+    if precision == "packed":
+        if n > PACKED_MAX_BITS or size is not None:
+            precision = "single"
+        else:
+            out_p = _toeplitz_packed(x, t, m, workers, backend)
+            if out_p is not None:
+                return out_p
+            # a digit overflowed (probability ~1e-9 per block) or rounding was thin: redo
+            precision = "double"
     dt = np.float32 if precision == "single" else np.float64
     nfft = fft_size(n + m - 1) if size is None else int(size)
     if nfft < n + m - 1:
@@ -180,23 +325,8 @@ def toeplitz_hash(
     ts = np.empty(nfft, dtype=dt)
     _pm1(x, xs)
     _pm1(t, ts)
-    use = _backend(backend)
-    if use == "ducc0":
-        import ducc0
-
-        fx = ducc0.fft.r2c(xs, nthreads=workers)
-        ft = ducc0.fft.r2c(ts, nthreads=workers)
-        fx *= ft
-        s = ducc0.fft.c2r(fx, lastsize=nfft, forward=False, inorm=2, nthreads=workers, allow_overwriting_input=True)
-    else:
-        import scipy.fft as sfft
-
-        fx = sfft.rfft(xs, overwrite_x=True, workers=workers)
-        ft = sfft.rfft(ts, overwrite_x=True, workers=workers)
-        fx *= ft
-        s = sfft.irfft(fx, nfft, overwrite_x=True, workers=workers)
-    s = s[n - 1 : n - 1 + m]
-    out, worst = _finish(np.ascontiguousarray(s), t, n, int(x.sum(dtype=np.int64)))
+    sfull = _convolve(xs, ts, nfft, workers, backend)
+    out, worst = _finish(np.ascontiguousarray(sfull[n - 1 : n - 1 + m]), t, n, int(x.sum(dtype=np.int64)))
     if precision == "single" and worst > 0.125:
         # the float32 margin is ~100x wider than this; redo in double if it is ever thin
         return toeplitz_hash(x, t, m, precision="double", workers=workers, backend=backend)
