@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import math
 
 import numpy as np
@@ -10,6 +9,7 @@ import pytest
 
 from qtilab.rng.montecarlo import (
     K_CRITICAL,
+    MonteCarloConfig,
     ising_exact_energy,
     ising_wolff,
     pi_buffon,
@@ -17,7 +17,6 @@ from qtilab.rng.montecarlo import (
     pi_study,
     random_walk,
     run_montecarlo,
-    MonteCarloConfig,
 )
 from qtilab.rng.sources import make_source
 

@@ -160,3 +160,13 @@ def test_unreadable_and_exhausted_files(tmp_path: Path) -> None:
 def test_unknown_source() -> None:
     with pytest.raises(ConfigError, match="unknown source"):
         make_source("no-such-generator")
+
+
+def test_rng_imports_stay_light() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, qtilab.rng.sources, qtilab.rng.battery, qtilab.rng.montecarlo; "
+            "bad = [m for m in ('qtilab.sim', 'matplotlib', 'mpmath') if m in sys.modules]; "
+            "assert not bad, bad")
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -213,7 +213,8 @@ class SimulatedQRNG(BitSource):
 
     def _generate(self, n: int) -> np.ndarray:
         shots = -(-n // self.n_qubits)
-        return self.result.sample(shots, seed=self.gen).bits.reshape(-1).astype(np.uint8)
+        bits: np.ndarray = np.asarray(self.result.sample(shots, seed=self.gen).bits, dtype=np.uint8)
+        return bits.reshape(-1)
 
 
 @nb.njit(cache=True)
@@ -300,7 +301,8 @@ class VonNeumann(BitSource):
     def _generate(self, n: int) -> np.ndarray:
         pairs = self.inner.bits(2 * (2 * n + 64)).reshape(-1, 2)
         keep = pairs[:, 0] != pairs[:, 1]
-        return pairs[keep, 0].copy()
+        out: np.ndarray = pairs[keep, 0].copy()
+        return out
 
 
 def toeplitz_hash(x: np.ndarray, seed_bits: np.ndarray, n_out: int) -> np.ndarray:
@@ -444,7 +446,7 @@ class FileSource(BitSource):
                 if vals.size % 2:
                     self._carry = bytes(vals[-1:])
                     vals = vals[:-1]
-                byts = (vals[0::2] << 4) | vals[1::2]
+                byts = ((vals[0::2] << np.uint8(4)) | vals[1::2]).astype(np.uint8)
                 bits = np.unpackbits(byts, bitorder="big" if self.bit_order == "msb" else "little")
             out.append(bits)
             got += bits.size

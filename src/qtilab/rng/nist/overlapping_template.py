@@ -71,7 +71,8 @@ def exact_probabilities(template: str, M: int, K: int) -> np.ndarray:
                 else:
                     new[s2] += 0.5 * dist[s]
         dist = new
-    return dist.sum(axis=0)
+    out: np.ndarray = dist.sum(axis=0)
+    return out
 
 
 def overlapping_template(
