@@ -68,12 +68,14 @@ def main() -> None:
         cont = {
             "numpy plain FFT": lambda x=x, t=t, m=m: plain_numpy_toeplitz(x, t, m),
             "scipy next_fast_len f64": lambda x=x, t=t, m=m: scipy_nfl_toeplitz(x, t, m),
-            "qtilab f32 scipy": lambda x=x, t=t, m=m: toeplitz_hash(x, t, m, backend="scipy"),
+            "qtilab f32 1 bit/sample, scipy": lambda x=x, t=t, m=m: toeplitz_hash(x, t, m, precision="single", backend="scipy"),
+            "qtilab f64 2 bits/sample, scipy": lambda x=x, t=t, m=m: toeplitz_hash(x, t, m, backend="scipy"),
         }
         if importlib.util.find_spec("ducc0") is not None:
-            cont["qtilab f32 ducc0"] = lambda x=x, t=t, m=m: toeplitz_hash(x, t, m, backend="ducc0")
+            cont["qtilab f32 1 bit/sample, ducc0"] = lambda x=x, t=t, m=m: toeplitz_hash(x, t, m, precision="single", backend="ducc0")
+            cont["qtilab f64 2 bits/sample, ducc0 (default)"] = lambda x=x, t=t, m=m: toeplitz_hash(x, t, m, backend="ducc0")
         else:
-            pa.skip(w, "qtilab f32 ducc0", "ducc0 not installed (pip install 'qtilab[fast]')")
+            pa.skip(w, "qtilab ducc0", "ducc0 not installed (pip install 'qtilab[fast]')")
         for name, fn in cont.items():
             assert np.array_equal(fn(), ref), name  # every contender computes the same bits
             pa.add(w, name, fn)
