@@ -545,8 +545,33 @@ class _Unexpected(Exception):
         self.expected = {k for k in row if k.isupper() or k == "$END"}
 
 
-def parse(text: str, filename: str | None = None) -> tuple[Any, list[Any]]:
-    """Parse OpenQASM ``text`` into the tuple AST; syntax errors raise :class:`QasmError`."""
+_STMT_WORD = re.compile(r"(?:\s|//[^\n]*|/\*(?s:.*?)\*/)*([^\W\d]\w*)")
+
+
+def _statement_word(text: str, line: int, column: int) -> tuple[str, int, int] | None:
+    """The first word of the statement holding position (line, column), with its position."""
+    lines = text.split("\n")
+    if not 1 <= line <= len(lines):
+        return None
+    offset = sum(len(x) + 1 for x in lines[: line - 1]) + column - 1
+    start = max(text.rfind(ch, 0, offset) for ch in ";{}") + 1
+    m = _STMT_WORD.match(text, start)
+    if m is None or m.start(1) > offset:
+        return None
+    pos = m.start(1)
+    wline = text.count("\n", 0, pos) + 1
+    wcol = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    return m.group(1), wline, wcol
+
+
+def parse(
+    text: str, filename: str | None = None, unsupported: dict[str, str] | None = None
+) -> tuple[Any, list[Any]]:
+    """Parse OpenQASM ``text`` into the tuple AST; syntax errors raise :class:`QasmError`.
+
+    ``unsupported`` maps statement keywords outside the supported language to a description:
+    a syntax error in a statement that starts with one becomes a "not supported" error.
+    """
     try:
         return _drive(text)
     except QasmError as exc:
@@ -558,6 +583,12 @@ def parse(text: str, filename: str | None = None) -> tuple[Any, list[Any]]:
                 f"unexpected end of file; expected {_expected_text(exc.expected)}",
                 filename=filename, line=tok.line, column=None, token=None,
             ) from None
+        if unsupported:
+            word = _statement_word(text, tok.line, tok.column)
+            if word is not None and word[0] in unsupported:
+                raise QasmError(
+                    f"{unsupported[word[0]]}", filename=filename, line=word[1], column=word[2], token=word[0]
+                ) from None
         shown = tok.value if tok.type != "SIMPLE_CALL" else re.split(r"[\s(]", tok.value)[0]
         raise QasmError(
             f"syntax error: unexpected {shown!r}; expected {_expected_text(exc.expected)}",

@@ -30,7 +30,7 @@ from qtilab.core.qasm.parser import FUNCTIONS, Tok, parse
 from qtilab.errors import CircuitError, QasmError
 
 #: the most gates a program may expand to (guards against exponential gate nesting)
-MAX_GATES = 5_000_000
+MAX_GATES = 2_000_000
 #: the most qubits (or bits) one register may declare
 MAX_REGISTER = 1 << 20
 #: the most qubits a non-integer ``pow(k) @`` may act on (it builds a dense matrix)
@@ -43,13 +43,20 @@ UNSUPPORTED_3 = {
     "for": "for loops", "while": "while loops", "def": "subroutines (def)", "let": "aliases (let)",
     "const": "constants (const)", "int": "int variables", "uint": "uint variables",
     "float": "float variables", "angle": "angle variables", "bool": "bool variables",
-    "complex": "complex variables", "duration": "durations", "stretch": "stretch",
-    "delay": "delay", "box": "box", "defcal": "calibrations (defcal)", "cal": "calibrations (cal)",
+    "complex": "complex variables", "duration": "durations", "stretch": "stretch variables",
+    "delay": "delay statements", "box": "box statements", "defcal": "calibrations (defcal)", "cal": "calibrations (cal)",
     "defcalgrammar": "calibration grammars", "extern": "extern functions", "output": "output declarations",
-    "switch": "switch", "return": "return", "break": "break", "continue": "continue",
-    "array": "arrays", "else": "else branches", "end": "end", "durationof": "durationof",
-    "pragma": "pragmas", "#pragma": "pragmas", "nop": "nop",
+    "switch": "switch statements", "return": "return statements", "break": "break statements", "continue": "continue statements",
+    "array": "arrays", "else": "else branches", "end": "end statements", "durationof": "durationof expressions",
+    "pragma": "pragmas", "#pragma": "pragmas", "nop": "nop statements",
 }
+
+def _unsupported_messages() -> dict[str, str]:
+    return {
+        k: f"OpenQASM 3 {v} are not supported by qtilab's reader (supported: {SUBSET_3})"
+        for k, v in UNSUPPORTED_3.items()
+    }
+
 
 SUBSET_3 = (
     "qubit/bit/qreg/creg declarations, input float/angle, gate definitions, gate calls with "
@@ -72,6 +79,8 @@ class GateDef:
     exact: bool = True
     opaque: bool = False
     where: str = ""
+    #: an upper bound on the gates one call expands to (checked before expanding)
+    size: float = 1.0
 
 
 def _g(name: str, qubits: Sequence[int], params: Sequence[Any] = (), ctrl: int = 0) -> Gate:
@@ -183,7 +192,7 @@ class _Reader:
         self.filename = filename
         if filename is not None and not filename.startswith("<"):
             self.include_stack.append(str(Path(filename).resolve()))
-        version, stmts = parse(text, filename)
+        version, stmts = parse(text, filename, _unsupported_messages())
         self.version = self._version(version, default=3)
         self.file_version = self.version
         self._statements(stmts)
@@ -270,7 +279,7 @@ class _Reader:
         saved = (self.filename, self.file_version, self.std_file)
         self.filename = filename
         try:
-            v, stmts = parse(text, filename)
+            v, stmts = parse(text, filename, _unsupported_messages())
             self.file_version = self._version(v, default=version)
             self.std_file = self.file_version if std else None
             self._statements(stmts)
@@ -359,6 +368,19 @@ class _Reader:
                 for a in b[2]:
                     if a not in qargs:
                         raise self.err(f"gate {name!r}: {a!r} is not one of its qubit arguments {qargs}", b[1], a)
+        size = 0.0
+        for b in body:
+            if b[0] != "call":
+                size += 1
+                continue
+            callee = self.gates.get(b[1])
+            k = callee.size if callee is not None else 1.0
+            for m in b[2]:
+                if m[0] == "pow" and type(m[2]) is float and m[2] == int(m[2]):
+                    k *= max(abs(m[2]), 1.0)
+                elif m[0] in ("ctrl", "negctrl"):
+                    k *= 3  # a controlled phase becomes up to three gates
+            size += k
         natives = NATIVES[self.std_file] if self.std_file is not None and self.use_native else {}
         nat = natives.get(name)
         if nat is not None and (nat[0] != len(params) or nat[1] != len(qargs)):  # pragma: no cover
@@ -366,7 +388,7 @@ class _Reader:
         self.gates[name] = GateDef(
             name, len(params), len(qargs), list(params), list(qargs), body,
             native=nat[2] if nat else None, exact=self.std_file == 3,
-            where=f"{self.filename or '<string>'}:{tok.line}",
+            where=f"{self.filename or '<string>'}:{tok.line}", size=max(size, 1.0),
         )
 
     def _opaque(self, st: Any, cond: Any) -> None:
@@ -537,6 +559,8 @@ class _Reader:
         that are native only up to a phase (OpenQASM 2's) are expanded from their bodies.
         """
         gd = self._lookup(name, pos)
+        if gd.size > MAX_GATES and gd.native is None:
+            raise self.err(f"gate {name!r} expands to more than {MAX_GATES:,} gates; qtilab stops here", pos, name)
         if gd.opaque:
             raise self.err(f"gate {name!r} is opaque (declared without a body); qtilab cannot simulate it", pos, name)
         if len(params) != gd.n_params:
@@ -682,6 +706,7 @@ class _Reader:
             if len(set(qs)) == len(qs):
                 self._emit(gd.native(vals, qs), condition)
                 return
+        self._lookup(name, pos)  # unknown or unsupported names first, before the arguments
         if not args:  # gphase; for other gates apply() reports the missing qubits
             self._emit(self.apply(name, mods, vals, [], env, pos), condition)
             return
