@@ -427,6 +427,7 @@ class _ChunkResult:
     sigma_mb: float
     sigma_err_mb: float
     seconds: float
+    cpu_seconds: float
 
 
 def _run_chunk(
@@ -436,7 +437,7 @@ def _run_chunk(
     p8 = require("pythia8mc", extra="hep")
     pseed, ss = _job_seeds(config.seed, cls_index, chunk_index)
     rng = np.random.default_rng(ss)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     py = p8.Pythia("", False)
     for line in pythia_settings(cls, config, pseed):
         if not py.readString(line):
@@ -485,7 +486,10 @@ def _run_chunk(
             if tick is not None:
                 tick()
     info = py.infoPython()
-    return _ChunkResult(rows, tried, float(info.sigmaGen()), float(info.sigmaErr()), time.perf_counter() - t0)
+    return _ChunkResult(
+        rows, tried, float(info.sigmaGen()), float(info.sigmaErr()),
+        time.perf_counter() - t0, time.process_time() - c0,
+    )
 
 
 def _chunk_job(args: tuple[str, int, int, int, GenerationConfig]) -> _ChunkResult:
@@ -546,15 +550,19 @@ def generate(config: GenerationConfig | None = None, progress: bool = False) -> 
         # σ of one chunk is an estimate from its own events: combine with the tried counts
         sigma = sum(r.sigma_mb * r.tried for r in rs) / tried
         secs = sum(r.seconds for r in rs)
+        cpu = sum(r.cpu_seconds for r in rs)
         classes[cls] = {
             "generated": tried,
             "selected": len(rows),
             "efficiency": len(rows) / tried,
             "sigma_pb": sigma * 1e9,
             "sigma_selected_pb": sigma * 1e9 * len(rows) / tried,
-            "cpu_seconds": secs,
+            "wall_seconds": secs,
+            "cpu_seconds": cpu,
             "generated_per_second": tried / secs,
             "selected_per_second": len(rows) / secs,
+            "generated_per_cpu_second": tried / cpu,
+            "selected_per_cpu_second": len(rows) / cpu,
         }
     meta = {
         "process": config.process,
