@@ -163,6 +163,7 @@ def main() -> int:
     why = pg_error()
     if why is None:
         backends.append("postgresql")
+    load_before = os.getloadavg()[0]
     tmp = tempfile.TemporaryDirectory(prefix="qtilab-kms-bench-")
     deps = {b: Deployment(Path(tmp.name) / b, b) for b in backends}
     time.sleep(1.0)
@@ -198,8 +199,9 @@ def main() -> int:
         "rps = requests / median wall time of a repeat; p50/p99 over all requests of the timed repeats.",
         "Each KME is a separate uvicorn process (one worker), log level warning; SQLite in WAL mode with "
         "synchronous=FULL, PostgreSQL 15 on loopback with default settings (fsync on).",
-        f"Machine: {os.cpu_count()} CPUs shared with other engineers' jobs while this ran, and the 20 client "
-        "threads run on the same CPUs as the servers: the absolute figures are low and noisy; read the ratios.",
+        f"Machine: {os.cpu_count()} CPUs shared with other engineers' jobs while this ran (1-min load average "
+        f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after), and the 20 client threads run on the same "
+        "CPUs as the servers: the absolute figures are low and noisy; read the ratios.",
     ]
     text = bench.write_markdown(args.out, baseline="sqlite")
     print(text)

@@ -22,13 +22,7 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("fastapi")
-pytest.importorskip("uvicorn")
-pytest.importorskip("sqlalchemy")
-pytest.importorskip("cryptography")
-pytest.importorskip("httpx")
-
-from qtilab.qkd.kms.pki import NetworkFiles, write_network  # noqa: E402
+from qtilab.qkd.kms.pki import NetworkFiles, write_network
 
 PG_URL = os.environ.get("QTILAB_TEST_PG_URL", "postgresql+psycopg://qtilab:qtilab@127.0.0.1:5432/qtilab")
 

@@ -11,10 +11,14 @@ import json
 import uuid
 from typing import Any
 
-import httpx
 import pytest
 
 from qtilab.qkd.kms.client import KMSClientError
+
+for _mod in ("fastapi", "uvicorn", "sqlalchemy", "cryptography", "httpx", "networkx"):
+    pytest.importorskip(_mod, reason=f"{_mod} is missing: pip install 'qtilab[server]'")
+
+import httpx  # noqa: E402
 
 pytestmark = pytest.mark.server
 

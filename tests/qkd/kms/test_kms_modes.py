@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from qtilab.errors import ConfigError
@@ -18,6 +17,11 @@ from qtilab.qkd.kms.config import load_config
 from qtilab.qkd.kms.pki import write_network
 from qtilab.qkd.kms.server import ServerThread
 from qtilab.qkd.kms.tls import client_ssl_context
+
+for _mod in ("fastapi", "uvicorn", "sqlalchemy", "cryptography", "httpx", "networkx"):
+    pytest.importorskip(_mod, reason=f"{_mod} is missing: pip install 'qtilab[server]'")
+
+import httpx  # noqa: E402
 
 
 def free_port() -> int:

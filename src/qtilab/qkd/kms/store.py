@@ -81,6 +81,7 @@ class KeyStore:
             self.engine = sa.create_engine(url, **kwargs)
         except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
             raise ConfigError(f"cannot use database URL {url!r}: {exc}") from exc
+        self._t0: dict[str, float] = {}
         self._lock: Any = threading.Lock() if url.startswith("sqlite") else contextlib.nullcontext()
         if url.startswith("sqlite"):
             self._sqlite_setup()
@@ -282,19 +283,22 @@ class KeyStore:
         Returns ``None`` when the pool holds fewer than ``count`` chunks. Key produced while the
         pool was full (``capacity_bits``) is skipped, as a full QKD buffer discards it.
         """
-        now = time.time()
+        sa = self._sa
         ls = self.link_state
+        t0 = self._t0.get(direction)
+        if t0 is None:  # the start never changes once written: read it once
+            with self._tx() as conn:
+                t0 = float(self._ensure_link(conn, direction, time.time()).t0)
+            self._t0[direction] = t0
+        produced = self._produced(t0, time.time(), rate_bps)
+        floor = produced - int(capacity_bits // CHUNK_BITS)
+        # one atomic statement: skip key lost to a full pool, then take `count` chunks
+        start = sa.case((ls.c.next_chunk < floor, floor), else_=ls.c.next_chunk)
         with self._tx() as conn:
-            row = self._ensure_link(conn, direction, now)
-            produced = self._produced(row.t0, now, rate_bps)
-            floor = produced - int(capacity_bits // CHUNK_BITS)
-            conn.execute(
-                ls.update().where(ls.c.direction == direction, ls.c.next_chunk < floor).values(next_chunk=floor)
-            )
             res = conn.execute(
                 ls.update()
-                .where(ls.c.direction == direction, ls.c.next_chunk + count <= produced)
-                .values(next_chunk=ls.c.next_chunk + count)
+                .where(ls.c.direction == direction, start + count <= produced)
+                .values(next_chunk=start + count)
                 .returning(ls.c.next_chunk)
             ).first()
         if res is None:
