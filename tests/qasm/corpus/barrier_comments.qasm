@@ -2,8 +2,8 @@
 OPENQASM 2.0;
 include "qelib1.inc";  // the standard library
 qreg q[3];
-/* a block
-   comment */
+// a comment line
+   // an indented comment
 h q[0] ;
 barrier q;
 cx q[0],

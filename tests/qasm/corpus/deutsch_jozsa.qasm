@@ -1,13 +1,13 @@
 // balanced oracle f(x) = x0 xor x2 on 3 input qubits; the inputs never read 000
 OPENQASM 2.0;
 include "qelib1.inc";
-qreg x[3];
-qreg y[1];
+qreg inp[3];
+qreg anc[1];
 creg c[3];
-x y[0];
-h x;
-h y[0];
-cx x[0], y[0];
-cx x[2], y[0];
-h x;
-measure x -> c;
+x anc[0];
+h inp;
+h anc[0];
+cx inp[0], anc[0];
+cx inp[2], anc[0];
+h inp;
+measure inp -> c;

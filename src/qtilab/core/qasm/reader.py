@@ -288,8 +288,9 @@ class _Reader:
 
     # -- declarations ---------------------------------------------------------------------
     def _check_new_name(self, name: str, pos: Any) -> None:
+        # registers, inputs and gates share one namespace (as Qiskit's reader also enforces)
         for table, what in ((self.qregs, "quantum register"), (self.cregs, "classical register"),
-                            (self.inputs, "input parameter")):
+                            (self.inputs, "input parameter"), (self.gates, "gate")):
             if name in table:
                 raise self.err(f"{name!r} is already declared as a {what}", pos, name)
 
@@ -347,6 +348,10 @@ class _Reader:
             prev = self.gates.get(name)
             where = f" (first defined at {prev.where})" if prev and prev.where else ""
             raise self.err(f"gate {name!r} is already defined{where}", tok, name)
+        for table, what in ((self.qregs, "quantum register"), (self.cregs, "classical register"),
+                            (self.inputs, "input parameter")):
+            if name in table:
+                raise self.err(f"gate name {name!r} is already declared as a {what}", tok, name)
         for group, what in ((params, "parameter"), (qargs, "qubit argument")):
             if len(set(group)) != len(group):
                 raise self.err(f"gate {name!r}: a {what} name is repeated", tok, name)
