@@ -120,54 +120,56 @@ def _finish_packed(
     +-1, so it has the parity of n: a digit that overflowed its balanced range carries +-1
     into the next digit and breaks that parity -- then ``ok`` is False and the caller redoes
     the product without packing. ``ok`` is also False when a sample is not within 1/4 of an
-    integer (float rounding).
+    integer (float rounding). ``radix`` is a power of two: digits come from masks and shifts.
     """
     out = np.empty(m, dtype=np.uint8)
     half = radix // 2
+    mask = radix - 1
+    shift = 0
+    while (1 << shift) < radix:
+        shift += 1
     w = 0
     for j in range(n):
         w += t[j]
     base = 2 * sum_x - n
     ok = True
-    prev_d2 = np.int64(0)
-    prev_L = -2
-    for i in range(m):
-        k = n - 1 + i
-        L = k // 2
-        # decode sample L (and L - 1 for even k) -- digits of consecutive L are reused
+    k_lo = n - 1
+    k_hi = n + m - 2
+    L0 = k_lo // 2
+    d2_prev = np.int64(0)
+    if L0 >= 1:
+        v = s[L0 - 1]
+        r = np.floor(v + 0.5)
+        if abs(v - r) > 0.25:
+            ok = False
+        c = np.int64(r)
+        d0 = ((c + half) & mask) - half
+        c1 = (c - d0) >> shift
+        d1 = ((c1 + half) & mask) - half
+        d2_prev = (c1 - d1) >> shift
+    nparity = n & 1
+    i = 0
+    for L in range(L0, k_hi // 2 + 1):
         v = s[L]
         r = np.floor(v + 0.5)
         if abs(v - r) > 0.25:
             ok = False
         c = np.int64(r)
-        d0 = ((c + half) % radix) - half
-        c1 = (c - d0) // radix
-        d1 = ((c1 + half) % radix) - half
-        d2 = (c1 - d1) // radix
-        if k % 2 == 1:
-            ck = d1
-        else:
-            if prev_L != L - 1:
-                if L >= 1:
-                    v2 = s[L - 1]
-                    r2 = np.floor(v2 + 0.5)
-                    if abs(v2 - r2) > 0.25:
-                        ok = False
-                    cc = np.int64(r2)
-                    e0 = ((cc + half) % radix) - half
-                    cc1 = (cc - e0) // radix
-                    e1 = ((cc1 + half) % radix) - half
-                    prev_d2 = (cc1 - e1) // radix
-                else:
-                    prev_d2 = np.int64(0)
-            ck = d0 + prev_d2
-        prev_d2 = d2
-        prev_L = L
-        if (ck - n) % 2 != 0:
-            ok = False
-        out[i] = ((ck + 2 * w + base) // 4) & 1
-        if i + n < t.shape[0]:
-            w += int(t[i + n]) - int(t[i])
+        d0 = ((c + half) & mask) - half
+        c1 = (c - d0) >> shift
+        d1 = ((c1 + half) & mask) - half
+        d2 = (c1 - d1) >> shift
+        for k in (2 * L, 2 * L + 1):
+            if k < k_lo or k > k_hi:
+                continue
+            ck = d0 + d2_prev if k == 2 * L else d1
+            if (ck & 1) != nparity:
+                ok = False
+            out[i] = ((ck + 2 * w + base) >> 2) & 1
+            if i + n < t.shape[0]:
+                w += int(t[i + n]) - int(t[i])
+            i += 1
+        d2_prev = d2
     return out, ok
 
 
