@@ -47,8 +47,12 @@ def _pg_admin_error() -> str | None:
         import sqlalchemy as sa
 
         eng = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        probe = f"qtilab_kms_probe_{uuid.uuid4().hex[:8]}"
         with eng.connect() as c:
             c.execute(sa.text("select 1"))
+            # the tests make a database per KME: the role needs CREATEDB
+            c.execute(sa.text(f'CREATE DATABASE "{probe}"'))
+            c.execute(sa.text(f'DROP DATABASE "{probe}"'))
         eng.dispose()
         return None
     except Exception as exc:  # any failure means: no usable PostgreSQL here

@@ -136,6 +136,9 @@ def test_kill_and_restart_in_the_middle_of_a_run(net: Any) -> None:
         got = c_.get_key("SAE-2", number=5)
         return {k["key_ID"]: k["key"] for k in got["keys"]}
 
+    # keys for a slave on KME-A itself, fetched only after KME-A's restart
+    local = {k["key_ID"]: k["key"] for k in masters[0].get_key("SAE-3", number=6)["keys"]}
+
     # phase 1: masters stream enc_keys; KME-A (origin) is killed and restarted
     stop = threading.Event()
     ts = _stream(stop, enc, issued, m_err, 4)
@@ -155,6 +158,9 @@ def test_kill_and_restart_in_the_middle_of_a_run(net: Any) -> None:
     assert all(e.status in (0, 503) for e in m_err), [e.message for e in m_err]
     assert not any("already used" in e.message for e in m_err), "a link pad was reused after restart"
     all_issued = {k: v for d in issued for k, v in d.items()}
+    with net.client("SAE-3") as s3:  # nothing undelivered was lost in the crash of KME-A
+        back = s3.get_key_with_id("SAE-1", list(local))
+    assert {k["key_ID"]: k["key"] for k in back["keys"]} == local
 
     # phase 2: slaves fetch in batches of 5; KME-C (slave side) is killed and restarted
     todo = list(all_issued)
