@@ -158,6 +158,15 @@ def test_afterpulses_raise_the_qber() -> None:
     assert r.stats["qber_signal"] > r0.stats["qber_signal"] + 0.01
 
 
+def test_float_pulse_count_is_accepted() -> None:
+    cfg = LinkConfig(pulses=1e5, postprocess=False, seed=1)
+    assert cfg.pulses == 100_000 and isinstance(cfg.pulses, int)
+    with pytest.raises(ConfigError):
+        LinkConfig(pulses=1.5e3 + 0.5)
+    with pytest.raises(ConfigError):
+        LinkConfig(pulses=float("inf"))
+
+
 def test_intensity_fluctuation_runs() -> None:
     r = simulate_link(LinkConfig(distance_km=10.0, pulses=500_000, intensity_fluctuation=0.1, postprocess=False, seed=2))
     assert r.stats["gain_signal"] > 0

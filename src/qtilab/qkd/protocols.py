@@ -126,8 +126,14 @@ class LinkConfig:
         if not math.isfinite(self.distance_km) or self.distance_km < 0:
             raise ConfigError(f"distance_km must be >= 0, got {self.distance_km!r}")
         get_params(self.params)
-        if int(self.pulses) != self.pulses or self.pulses < 1000:
+        if (
+            not isinstance(self.pulses, (int, float, np.integer, np.floating))
+            or not math.isfinite(self.pulses)
+            or int(self.pulses) != self.pulses
+            or self.pulses < 1000
+        ):
             raise ConfigError(f"pulses must be an integer >= 1000, got {self.pulses!r}")
+        object.__setattr__(self, "pulses", int(self.pulses))  # 1e8 is accepted
         if self.pulses > 10**11:
             raise ConfigError(f"pulses={self.pulses:g} is too many for one run (max 1e11)")
         if self.mu is not None and (not math.isfinite(self.mu) or self.mu <= 0):
