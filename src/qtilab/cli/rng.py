@@ -201,8 +201,8 @@ def _montecarlo(args: argparse.Namespace) -> int:
 def _mc_dict(res: Any) -> dict[str, Any]:
     return {
         "source": res.source,
-        "pi": [{"method": e.method, "n": e.n, "replicas": e.replicas, "mean": e.mean, "std": e.std, "bias": e.bias,
-                "z": e.z} for e in res.pi],
+        "pi": [{"method": e.method, "n": e.n, "replicas": e.replicas, "mean": e.mean, "std": e.std,
+                "exact_std": e.exact_std, "bias": e.bias, "z": e.z} for e in res.pi],
         "walk": res.walk,
         "ising": None if res.ising is None else {**res.ising.__dict__, "z": res.ising.z},
     }
@@ -211,7 +211,8 @@ def _mc_dict(res: Any) -> dict[str, Any]:
 def _print_mc(res: Any) -> None:
     print(f"source: {res.source}")
     for e in res.pi:
-        print(f"pi {e.method:12s} N={e.n:>8d}: {e.mean:.6f} +- {e.std / e.replicas**0.5:.6f}  bias {e.bias:+.2e}  z {e.z:+.2f}")
+        print(f"pi {e.method:12s} N={e.n:>8d}: {e.mean:.6f} +- {e.std / e.replicas**0.5:.6f}  bias {e.bias:+.2e}  "
+              f"z {e.z:+.2f}  std/exact {e.std / e.exact_std:.2f}")
     if res.walk:
         w = res.walk
         print(f"walk {w.walkers} x {w.steps}: mean z {w.mean_z:+.2f}, <x^2>/T z {w.msd_z:+.2f}, end-point chi2 P {w.chi2_p:.3g}")
@@ -226,9 +227,10 @@ def montecarlo_report(res: Any) -> Any:
 
     rep = Report("Monte Carlo tests of a random source", meta={"source": res.source})
     if res.pi:
-        rep.add_table("pi estimates", ["method", "N", "replicas", "mean", "bias", "std", "z"],
-                      [[e.method, e.n, e.replicas, e.mean, e.bias, e.std, e.z] for e in res.pi],
-                      note="z = bias / (std / sqrt(replicas)); |z| > 4 means the generator biases the estimate.")
+        rep.add_table("pi estimates", ["method", "N", "replicas", "mean", "bias", "std", "exact std", "z"],
+                      [[e.method, e.n, e.replicas, e.mean, e.bias, e.std, e.exact_std, e.z] for e in res.pi],
+                      note="z = bias / (std / sqrt(replicas)); |z| > 4 means the generator biases the estimate; "
+                           "std far from the exact std means it distorts the variance.")
         fig = rep.new_figure("pi_bias", "bias of the pi estimators against N (error bars: standard error)")
         ax = fig.gca()
         for m in ("hit-or-miss", "buffon"):

@@ -52,6 +52,18 @@ class Estimate:
         return self.mean - self.exact
 
     @property
+    def exact_std(self) -> float:
+        """Standard deviation of one estimate for an ideal generator.
+
+        Hit-or-miss: 4 sqrt(p (1 - p) / N) with p = pi/4, i.e. sqrt(pi (4 - pi) / N). Buffon
+        (l = 1, t = 2, hit probability 1/pi, estimate N / hits): pi sqrt((pi - 1) / N) to
+        first order (delta method).
+        """
+        if self.method == "hit-or-miss":
+            return math.sqrt(PI * (4 - PI) / self.n)
+        return PI * math.sqrt((PI - 1) / self.n)
+
+    @property
     def z(self) -> float:
         """Bias in units of its standard error (std / sqrt(replicas))."""
         se = self.std / math.sqrt(self.replicas)
@@ -76,7 +88,10 @@ def pi_buffon(u: np.ndarray, needle: float = 1.0, spacing: float = 2.0) -> float
 
 
 def pi_study(source: Any, sizes: tuple[int, ...] = (10**3, 10**4, 10**5), replicas: int = 20) -> list[Estimate]:
-    """Both pi estimators at each sample size, ``replicas`` independent runs each."""
+    """Both pi estimators at each sample size, ``replicas`` independent runs each.
+
+    Buffon uses needle l = 1 and spacing t = 2 (see :attr:`Estimate.exact_std`).
+    """
     out = []
     for n in sizes:
         for method, fn in (("hit-or-miss", pi_hit_or_miss), ("buffon", pi_buffon)):
