@@ -15,7 +15,7 @@ CORPUS = Path(__file__).parent / "corpus"
 
 TOKENS = [
     ";", ",", "(", ")", "[", "]", "{", "}", "->", "==", "@", "=", "!", "+", "-", "*", "/", "^", "**",
-    "pi", "π", "q", "c", "q[0]", "q[7]", "c[1]", "0", "1", "2.5", "1e308", "1e-320", "99999",
+    "pi", "π", "q", "c", "q[0]", "q[7]", "c[1]", "0", "1", "2.5", "1e308", "1e999", "1e-320", "99999",
     "gate", "opaque", "qreg", "creg", "qubit", "bit", "input float", "measure", "reset", "barrier",
     "if", "ctrl", "negctrl", "inv", "pow(2)", "ctrl(2) @", "U", "CX", "gphase", "h", "cx", "rz",
     "sin", "ln", "sqrt", "exp", "include", '"qelib1.inc"', '"stdgates.inc"', '"nofile.inc"',

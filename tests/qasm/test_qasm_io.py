@@ -78,6 +78,8 @@ ERRORS = [
     ('OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\ncx q[0], q[0];', "same qubit appears twice", 4, 1, "cx"),
     ('OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\nqreg q[1];', "already declared", 4, 1, None),
     ('OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\nrz(1/0) q[0];', "division by zero", 4, 1, None),
+    ('OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\nrz(1e999) q[0];', "not finite", 4, 1, None),
+    ('OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\nrz(2 * 1e999) q[0];', "not finite", 4, 1, None),
     ('OPENQASM 2.0;\ninclude "qelib1.inc";\nopaque g a;\nqreg q[1];\ng q[0];', "opaque", 5, 1, "g"),
     ('OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\ncreg c[1];\nmeasure q -> c;', "has 2 qubit(s) but c has 1", 5, 1, None),
     ('OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[1];\nctrl @ x q[0];', "OpenQASM 3", 4, 8, None),

@@ -51,9 +51,11 @@ _SPARAM = r"[-+]?[ \t]*" + _FACTOR + r"(?:[ \t]*[*/][ \t]*" + _FACTOR + r")*"
 _SARG = _NAME + r"(?:[ \t]*\[[ \t]*\d+[ \t]*\])?"
 #: a flat one-line gate call with numeric parameters: one token (see qasm.lark)
 _SIMPLE = (
-    _NAME
-    + r"(?:[ \t]*\([ \t]*(?:" + _SPARAM + r"(?:[ \t]*,[ \t]*" + _SPARAM + r")*)?[ \t]*\)[ \t]*|[ \t]+)"
-    + _SARG + r"(?:[ \t]*,[ \t]*" + _SARG + r")*[ \t]*;"
+    r"(?P<sn>" + _NAME + r")"
+    + r"(?:[ \t]*\((?P<sp>[ \t]*(?:" + _SPARAM + r"(?:[ \t]*,[ \t]*" + _SPARAM + r")*)?[ \t]*)\)[ \t]*|[ \t]+)"
+    + r"(?P<sa>" + _SARG + r"(?:[ \t]*,[ \t]*" + _SARG + r")*)[ \t]*;"
+    # the end of the line comes along: one regex match per line on the hot path
+    + r"(?P<snl>[ \t]*\r?\n)?"
 )
 _SIMPLE_PARTS = re.compile(
     r"(" + _NAME + r")[ \t]*(?:\(([^)]*)\))?[ \t]*([^;]*);"
@@ -103,6 +105,19 @@ class Tok:
         return f"Tok({self.type}, {self.value!r}, {self.line}:{self.column})"
 
 
+class SimpleTok(Tok):
+    """A SIMPLE_CALL token with the lexer's groups: (name, parameter text or None, arguments)."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, value: str, line: int, column: int, parts: tuple[str, str | None, str]) -> None:
+        self.type = "SIMPLE_CALL"
+        self.value = value
+        self.line = line
+        self.column = column
+        self.parts = parts
+
+
 def lex(text: str) -> Iterator[Tok]:
     """Tokens of ``text``; an impossible character raises :class:`QasmError`."""
     line = 1
@@ -122,7 +137,13 @@ def lex(text: str) -> Iterator[Tok]:
             continue
         start = m.start()
         v = m.group()
-        if kind == "KW":
+        if kind == "SIMPLE_CALL":
+            sn, sp, sa, snl = m.group("sn", "sp", "sa", "snl")
+            yield SimpleTok(v, line, start - line_start + 1, (sn, sp, sa))
+            if snl is not None:
+                line += 1
+                line_start = m.end()
+        elif kind == "KW":
             yield Tok(kw[v], v, line, start - line_start + 1)
         elif kind == "PUNCT":
             yield Tok(punct[v], v, line, start - line_start + 1)
@@ -186,11 +207,20 @@ def _simple_param(text: str) -> Any:
 
 
 def split_simple(tok: Any) -> tuple[str, list[Any] | None, list[str]]:
-    """Name, parameter values and argument texts of a SIMPLE_CALL token."""
-    m = _SIMPLE_PARTS.match(tok)
-    assert m is not None  # the lexer matched the stricter pattern
-    name, ptext, atext = m.group(1), m.group(2), m.group(3)
-    params = None if ptext is None else ([_simple_param(p) for p in ptext.split(",")] if ptext.strip() else [])
+    """Name, parameter values and argument texts of a SIMPLE_CALL token (or its text)."""
+    if type(tok) is SimpleTok:
+        name, ptext, atext = tok.parts
+    else:  # pragma: no cover - every SIMPLE_CALL token is a SimpleTok
+        m = _SIMPLE_PARTS.match(tok)
+        assert m is not None  # the lexer matched the stricter pattern
+        name, ptext, atext = m.group(1), m.group(2), m.group(3)
+    if ptext is None:
+        params = None
+    else:
+        try:  # one plain number: the most common case
+            params = [float(ptext)]
+        except ValueError:
+            params = [_simple_param(p) for p in ptext.split(",")] if ptext.strip() else []
     args = _ARGS_CACHE.get(atext)
     if args is None:
         args = [a.replace(" ", "").replace("\t", "") for a in atext.split(",")]
@@ -224,7 +254,7 @@ def _fold(op: str, *args: Any) -> Any:
 
 
 def _call_from_simple(tok: Tok, mods: list[Any]) -> Any:
-    n, ps, args = split_simple(tok.value)
+    n, ps, args = split_simple(tok)
     return ("call", n, mods, ps, args, tok)
 
 
@@ -268,7 +298,7 @@ def _callbacks() -> dict[str, Any]:
 
     def input_decl(c: list[Any]) -> Any:
         if len(c) == 2:  # INPUT SIMPLE_CALL: `input float x;`
-            n, ps, args = split_simple(c[1].value)
+            n, ps, args = split_simple(c[1])
             if ps is not None or len(args) != 1:
                 return ("bad", c[1], "an input declaration reads `input float name;`")
             return ("input", c[0], n, args[0])
@@ -290,7 +320,7 @@ def _callbacks() -> dict[str, Any]:
 
     def opaque_def(c: list[Any]) -> Any:
         if len(c) == 2:  # OPAQUE SIMPLE_CALL: `opaque g a, b;`
-            n, ps, args = split_simple(c[1].value)
+            n, ps, args = split_simple(c[1])
             if ps:
                 return ("bad", c[1], "opaque gate parameters must be names")
             return ("opaque", c[1], n, [], args)
@@ -413,9 +443,12 @@ def _callbacks() -> dict[str, Any]:
 
 
 def _stmts(c: list[Any]) -> list[Any]:
+    x = c[-1]
+    if type(x) is SimpleTok:
+        x = _call_from_simple(x, [])
     if len(c) == 1:
-        return [c[0]]
-    c[0].append(c[1])
+        return [x]
+    c[0].append(x)
     return c[0]  # type: ignore[no-any-return]
 
 

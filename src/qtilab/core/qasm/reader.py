@@ -455,6 +455,8 @@ class _Reader:
     # -- expressions ----------------------------------------------------------------------
     def eval(self, e: Any, env: dict[str, Any], pos: Any) -> Any:
         if type(e) is float:
+            if e - e != 0.0:  # inf or nan (e.g. the literal 1e999)
+                raise self.err(f"the number {e} is not finite", pos)
             return e
         kind = e[0]
         if kind == "name":
