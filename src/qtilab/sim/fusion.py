@@ -30,6 +30,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,14 +38,19 @@ from typing import Any
 import numpy as np
 
 #: cost of applying an op, in nanoseconds per amplitude on one core with the chunk in cache,
-#: measured on the development machine (AMD EPYC, AVX2) for complex128 with
-#: ``python -m bench.statevector --calibrate``-style timings of the kernels: dense k-qubit
-#: blocks for k = 1..5, and a diagonal block (almost independent of its size).
-DENSE_COST = {1: 0.7, 2: 1.6, 3: 4.0, 4: 9.0, 5: 20.0}
-DIAG_COST = 0.6
+#: measured on the development machine (AMD EPYC, AVX2, shared) for complex128 by timing
+#: programs of ten identical ops on a 15-qubit state (one thread): dense k-qubit blocks for
+#: k = 1..5 (the 2-qubit kernel does not vectorise, hence its high cost), and a diagonal
+#: block (nearly independent of its size).
+DENSE_COST = {1: 1.0, 2: 5.0, 3: 10.0, 4: 14.0, 5: 23.0}
+DIAG_COST = 1.2
 
-#: default largest dense block; chosen by measurement among 2..5 (bench/statevector.py)
+#: default largest dense block; chosen by measurement among 2..5 (``python bench/statevector.py
+#: --tune 22``: k = 2 was fastest on all three workloads, see docs/performance.md)
 DEFAULT_MAX_QUBITS = 2
+#: merge only when the cost model agrees (False: whenever the size allows, as qsim does);
+#: the size rule with k = 2 measured slightly faster (fewer passes on random circuits)
+DEFAULT_USE_COST = False
 #: largest diagonal block (a table of 2**k entries)
 DEFAULT_MAX_DIAG_QUBITS = 10
 #: qubits per cache chunk: 2**15 amplitudes as planar float64 are 512 KiB, half a core's L2
@@ -87,6 +93,11 @@ def _cost(k: int, diagonal: bool) -> float:
 
 def _positions(src: Sequence[int], dst: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
     """For each index r over ``dst`` qubits: the index over ``src`` (a subset) and the rest."""
+    return _positions_cached(tuple(src), tuple(dst))
+
+
+@functools.lru_cache(maxsize=4096)
+def _positions_cached(src: tuple[int, ...], dst: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
     d = 1 << len(dst)
     r = np.arange(d)
     sub = np.zeros(d, dtype=np.int64)
@@ -96,6 +107,8 @@ def _positions(src: Sequence[int], dst: Sequence[int]) -> tuple[np.ndarray, np.n
         bit = (r >> p) & 1
         sub |= bit << t
         rest &= ~(1 << p)
+    sub.setflags(write=False)
+    rest.setflags(write=False)
     return sub, rest
 
 
@@ -181,7 +194,7 @@ def fuse(
     ops: Sequence[Any],
     max_qubits: int = DEFAULT_MAX_QUBITS,
     max_diag_qubits: int = DEFAULT_MAX_DIAG_QUBITS,
-    use_cost: bool = True,
+    use_cost: bool = DEFAULT_USE_COST,
 ) -> list[FusedOp]:
     """Fuse compiled gates into dense blocks of at most ``max_qubits`` and diagonal blocks.
 

@@ -574,3 +574,13 @@ def run_program(state, bufr, bufi, tmpr, tmpi,
             _stage_worker(state, bufr[w, : 1 << st_c[s]], bufi[w, : 1 << st_c[s]], tmpr[w], tmpi[w], s, w, nw,
                           st_op0, st_op1, st_c, st_L, st_hoff, st_ooff, st_no, hitab, outq,
                           op_kind, op_nq, op_qoff, op_q, op_cmask, op_cval, op_doff, op_dsz, op_bm, data)
+
+
+@njit(parallel=True, cache=True)
+def par_copy(dst, src):  # type: ignore[no-untyped-def]
+    """dst[:] = src with all numba threads: the machine's copy bandwidth for the benchmarks."""
+    n = src.shape[0]
+    nw = 64
+    for w in prange(nw):
+        for i in range(w * n // nw, (w + 1) * n // nw):
+            dst[i] = src[i]

@@ -105,7 +105,15 @@ def compile_gate(g: Gate, values: Mapping[Any, Any] | None, dtype: Any) -> Op:
         raise CircuitError(f"gate {g.display_name} on qubits {list(g.qubits)}: {exc}") from None
     if base.ndim == 2:
         base = base[None]
-    if g.is_diagonal:
+    d = g.definition
+    if d is not None:
+        diagonal = d.diagonal
+    elif g.name == "unitary":  # cheaper than Gate.is_diagonal's allclose on every call
+        k = base.shape[-1]
+        diagonal = not np.any(base.reshape(base.shape[0], -1)[:, np.arange(k * k) % (k + 1) != 0])
+    else:
+        diagonal = g.is_diagonal
+    if diagonal:
         full = g.full_matrix(values)
         if full.ndim == 2:
             full = full[None]
