@@ -444,8 +444,21 @@ def _callbacks() -> dict[str, Any]:
 
 def _stmts(c: list[Any]) -> list[Any]:
     x = c[-1]
-    if type(x) is SimpleTok:
-        x = _call_from_simple(x, [])
+    if type(x) is SimpleTok:  # split_simple, inlined: this runs once per line of big files
+        name, ptext, atext = x.parts
+        if ptext is None:
+            params = None
+        else:
+            try:
+                params = [float(ptext)]
+            except ValueError:
+                params = [_simple_param(p) for p in ptext.split(",")] if ptext.strip() else []
+        args = _ARGS_CACHE.get(atext)
+        if args is None:
+            args = [a.replace(" ", "").replace("\t", "") for a in atext.split(",")]
+            if len(_ARGS_CACHE) < 100_000:
+                _ARGS_CACHE[atext] = args
+        x = ("call", name, [], params, args, x)
     if len(c) == 1:
         return [x]
     c[0].append(x)

@@ -176,6 +176,7 @@ class _Reader:
         self.std_file: int | None = None  # version of the standard file being read, if any
         self.arg_cache: dict[str, tuple[str, int | None]] = {}
         self.phase: Any = 0.0
+        self.qubit_cache: dict[str, int] = {}  # "q[3]" -> global qubit, once checked
 
     # -- errors ---------------------------------------------------------------------------
     def err(self, msg: str, pos: Any = None, token: str | None = None) -> QasmError:
@@ -426,6 +427,7 @@ class _Reader:
             return list(range(off, off + size))
         if idx >= size:
             raise self.err(f"index {idx} out of range for register {name!r} of size {size}", pos, text)
+        self.qubit_cache[text] = off + idx
         return [off + idx]
 
     def _clbits(self, text: str, pos: Any) -> list[int]:
@@ -702,17 +704,32 @@ class _Reader:
     def _call_top(self, st: Any, condition: Any) -> None:
         _, name, mods, params, args, pos = st
         env = self.inputs
+        gd = self.gates.get(name)
+        # fast path: a native gate on indexed qubits with numeric parameters (most statements
+        # of large files); anything unusual falls through to the general path below
+        if not mods and gd is not None and gd.native is not None and len(args) == gd.n_qubits:
+            qc = self.qubit_cache
+            try:
+                qs = [qc[a] for a in args]
+            except KeyError:
+                qs = None
+            if qs is not None and (len(qs) == 1 or len(set(qs)) == len(qs)):
+                if not params:
+                    vals: list[Any] = []
+                elif all(type(x) is float and x - x == 0.0 for x in params):
+                    vals = params
+                else:
+                    vals = [self.eval(e, env, pos) for e in params]
+                if len(vals) == gd.n_params:
+                    seq = gd.native(vals, qs)
+                    if condition is None and len(seq) == 1 and type(seq[0]) is Gate:
+                        self.ops.append(seq[0])
+                    else:
+                        self._emit(seq, condition)
+                    return
         vals = [self.eval(e, env, pos) for e in params] if params else []
         if mods:
             self._need3("gate modifiers", pos)
-        # fast path: a native gate on single qubits (most statements of large files)
-        gd = self.gates.get(name)
-        if (not mods and gd is not None and gd.native is not None and len(args) == gd.n_qubits
-                and len(vals) == gd.n_params and all("[" in a for a in args)):
-            qs = [self._qubits(a, pos)[0] for a in args]
-            if len(set(qs)) == len(qs):
-                self._emit(gd.native(vals, qs), condition)
-                return
         self._lookup(name, pos)  # unknown or unsupported names first, before the arguments
         if not args:  # gphase; for other gates apply() reports the missing qubits
             self._emit(self.apply(name, mods, vals, [], env, pos), condition)
