@@ -157,6 +157,11 @@ def test_shipped_sample() -> None:
     assert np.all(t.column("y1_pt_m") >= t.column("y2_pt_m"))
     # the physics is there: ttH has jets and b-jets, the diphoton background few
     sig, bkg = t.label == 1, t.label == 0
-    assert t.column("n_jets")[sig].mean() > 3 > t.column("n_jets")[bkg].mean()
+    yy = t.column("process") == 0
+    assert t.column("n_jets")[sig].mean() > 3 > t.column("n_jets")[yy].mean()
     assert t.column("n_bjets")[sig].mean() > 0.8
     assert t.meta["classes"]["signal"]["sigma_pb"] > 0
+    # process column: ttH = 2 (signal), yy = 0 and tt+yy = 1 (background), half each
+    proc = t.column("process")
+    assert np.all(proc[sig] == 2)
+    assert np.count_nonzero(proc[bkg] == 0) == np.count_nonzero(proc[bkg] == 1)

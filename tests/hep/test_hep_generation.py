@@ -111,7 +111,7 @@ def test_jets_btag_overlap_and_met() -> None:
         assert out["n_leptons"] == 1 and out["l1_eta"] == pytest.approx(-1.0)
         tags.append(out["j1_btag"])
         mets.append(out["met"])
-        assert set(out) == set(TTH_SCHEMA)
+        assert set(out) | {"process"} == set(TTH_SCHEMA)
     # the b-jet's smeared pT is near 80 GeV: efficiency ~0.8 tanh(0.24) 30/7.88
     eff = 0.8 * math.tanh(0.003 * 80) * 30 / (1 + 0.086 * 80)
     assert abs(np.mean(tags) - eff) < 4 * math.sqrt(eff * (1 - eff) / 300) + 0.03
@@ -136,18 +136,31 @@ def test_generation_config_is_validated() -> None:
         GenerationConfig(background_mhat=(120.0, 140.0)).validate()
     with pytest.raises(ConfigError, match="events"):
         GenerationConfig(events=0).validate()
+    with pytest.raises(ConfigError, match="ttyy_fraction"):
+        GenerationConfig(ttyy_fraction=1.5).validate()
 
 
-def test_pythia_generation_smoke_and_reproducible() -> None:
+def test_pythia_generation_smoke() -> None:
     pytest.importorskip("pythia8mc")
     from qtilab.hep.generation import generate
 
-    cfg = GenerationConfig(events=3, seed=5, chunk=3)
-    a = generate(cfg)
-    b = generate(cfg)
-    assert len(a) == 6 and a.n_signal == 3 and a.n_background == 3
-    np.testing.assert_array_equal(a.data, b.data)
-    assert set(a.meta["classes"]) == {"signal", "background"}
+    a = generate(GenerationConfig(events=2, seed=5, chunk=2))
+    assert len(a) == 4 and a.n_signal == 2 and a.n_background == 2
+    assert set(a.meta["classes"]) == {"signal", "background", "background_ttyy"}
     assert a.meta["classes"]["background"]["sigma_pb"] > 0
+    # 2 background events: round(0.5 * 2) = 1 from tt+yy, 1 from yy
+    np.testing.assert_array_equal(np.sort(a.column("process")), [0, 1, 2, 2])
     m = a.column("m_yy")
     assert np.all((m > 115) & (m < 135))
+
+
+def test_pythia_chunks_are_reproducible() -> None:
+    pytest.importorskip("pythia8mc")
+    from qtilab.hep.generation import _run_chunk
+
+    cfg = GenerationConfig(events=3, seed=5)
+    a = _run_chunk("background", 1, 0, 1, cfg)
+    b = _run_chunk("background", 1, 0, 1, cfg)
+    assert a.rows == b.rows and a.tried == b.tried
+    c = _run_chunk("background", 1, 1, 1, cfg)  # another chunk: other events
+    assert c.rows != a.rows

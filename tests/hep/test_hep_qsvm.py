@@ -117,9 +117,9 @@ def test_cli_generate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     from qtilab.cli import main
 
     out = tmp_path / "ev.npz"
-    assert main(["hep", "generate", "tth-yy", "--events", "2", "--seed", "2", "--out", str(out)]) == 0
+    assert main(["hep", "generate", "tth-yy", "--events", "1", "--seed", "2", "--out", str(out)]) == 0
     t = EventTable.load(out)
-    assert t.n_signal == 2 and t.n_background == 2
+    assert t.n_signal == 1 and t.n_background == 1
     assert "efficiency" in capsys.readouterr().out
 
 

@@ -47,6 +47,7 @@ from qtilab.errors import DataError
 N_JETS = 4
 
 _SCHEMA_LIST: list[tuple[str, str, str]] = [
+    ("process", "1", "generated process: 0 pp->yy, 1 tt+yy (double parton scattering), 2 ttH(yy) (not a feature)"),
     ("m_yy", "GeV", "diphoton invariant mass (not a feature: the signal peaks here)"),
     ("y1_pt_m", "1", "leading photon pT divided by m_yy"),
     ("y1_eta", "1", "leading photon pseudorapidity"),
@@ -82,7 +83,7 @@ TTH_SCHEMA: dict[str, dict[str, str]] = {
 
 #: the default feature set of the ttH(γγ) study: everything but m_yy and the azimuths
 TTH_FEATURES: tuple[str, ...] = tuple(
-    n for n in TTH_SCHEMA if n != "m_yy" and not n.endswith("_phi")
+    n for n in TTH_SCHEMA if n not in ("m_yy", "process") and not n.endswith("_phi")
 )
 
 #: column names of the UCI SUSY data set (label first, then these 18)

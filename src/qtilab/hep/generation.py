@@ -1,8 +1,8 @@
 """Pythia 8 events for the ttH(H→γγ) study, a parametric detector and the diphoton selection.
 
-Signal is ttH production with H→γγ, background the non-resonant pp→γγ (+ jets from the parton
-shower) in the diphoton-mass window; both at 13 TeV with Pythia 8 (``pythia8mc``, the
-``hep`` extra). The detector is a parametric response in the spirit of Delphes' ATLAS card:
+Signal is ttH production with H→γγ; background the non-resonant pp→γγ (+ jets from the parton
+shower) and tt̄ + γγ (the photon pair from a second parton scattering, a stand-in for ttγγ) in
+the diphoton-mass window; all at 13 TeV with Pythia 8 (``pythia8mc``, the ``hep`` extra). The detector is a parametric response in the spirit of Delphes' ATLAS card:
 energy resolutions, acceptances, identification efficiencies, isolation, anti-kt jets with a
 b-tagging efficiency per flavour. Every number is a field of :class:`DetectorConfig` and is
 documented in ``docs/hep.md``.
@@ -34,6 +34,9 @@ from qtilab.hep.events import N_JETS, TTH_SCHEMA, EventTable
 
 #: the processes :func:`generate` knows
 PROCESSES = ("tth-yy",)
+
+#: event classes: name -> (label, value of the ``process`` column)
+CLASSES: dict[str, tuple[int, int]] = {"signal": (1, 2), "background": (0, 0), "background_ttyy": (0, 1)}
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,7 @@ class GenerationConfig:
     Parameters
     ----------
     process
-        ``"tth-yy"``: signal ttH(H→γγ), background pp→γγ.
+        ``"tth-yy"``: signal ttH(H→γγ), background pp→γγ and tt̄ + γγ.
     events
         Selected events per class.
     seed
@@ -105,9 +108,14 @@ class GenerationConfig:
         Processes to use (1 = in this process).
     max_tries_per_event
         Give up when a chunk needed this many generated events per selected one.
+    ttyy_fraction
+        Fraction of the background events (after selection) taken from tt̄ + γγ, the γγ pair
+        made in a second parton scattering of a tt̄ event (Pythia's ``SecondHard:TwoPhotons``):
+        it has the final-state topology of the irreducible ttγγ background, which Pythia alone
+        cannot generate; the rest is pp→γγ. A mixing choice, not a cross-section weight.
     background_mhat, background_pthat_min
-        Generator-level cuts of the background: the γγ invariant mass range (GeV) and the
-        minimum pT of the hard process; they keep the generated background near the window.
+        Generator-level cuts of the γγ scattering of both backgrounds: the γγ invariant mass
+        range (GeV) and the minimum pT; they keep the generated background near the window.
     """
 
     process: str = "tth-yy"
@@ -117,6 +125,7 @@ class GenerationConfig:
     chunk: int = 250
     workers: int = 1
     max_tries_per_event: int = 200
+    ttyy_fraction: float = 0.5
     background_mhat: tuple[float, float] = (110.0, 140.0)
     background_pthat_min: float = 25.0
     detector: DetectorConfig = field(default_factory=DetectorConfig)
@@ -129,6 +138,8 @@ class GenerationConfig:
             raise ConfigError(f"events must be >= 1, got {self.events}")
         if self.chunk < 1 or self.workers < 1:
             raise ConfigError("chunk and workers must be >= 1")
+        if not 0.0 <= self.ttyy_fraction <= 1.0:
+            raise ConfigError(f"ttyy_fraction must be in [0, 1], got {self.ttyy_fraction}")
         lo, hi = self.background_mhat
         s = self.selection
         if not (lo < hi):
@@ -143,7 +154,7 @@ class GenerationConfig:
 
 
 def pythia_settings(cls: str, config: GenerationConfig, seed: int) -> list[str]:
-    """The Pythia ``readString`` lines for ``cls`` (``"signal"`` or ``"background"``)."""
+    """The Pythia ``readString`` lines for ``cls`` (one of :data:`CLASSES`)."""
     common = [
         f"Beams:eCM = {config.ecm}",
         "Print:quiet = on",
@@ -168,7 +179,19 @@ def pythia_settings(cls: str, config: GenerationConfig, seed: int) -> list[str]:
             f"PhaseSpace:mHatMax = {hi}",
             f"PhaseSpace:pTHatMin = {config.background_pthat_min}",
         ]
-    raise ConfigError(f"class must be 'signal' or 'background', got {cls!r}")
+    if cls == "background_ttyy":
+        lo, hi = config.background_mhat
+        return common + [
+            "Top:gg2ttbar = on",
+            "Top:qqbar2ttbar = on",
+            "SecondHard:generate = on",
+            "SecondHard:TwoPhotons = on",
+            "PhaseSpace:sameForSecond = off",
+            f"PhaseSpace:mHatMinSecond = {lo}",
+            f"PhaseSpace:mHatMaxSecond = {hi}",
+            f"PhaseSpace:pTHatMinSecond = {config.background_pthat_min}",
+        ]
+    raise ConfigError(f"class must be one of {list(CLASSES)}, got {cls!r}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -497,10 +520,11 @@ def _chunk_job(args: tuple[str, int, int, int, GenerationConfig]) -> _ChunkResul
 
 
 def generate(config: GenerationConfig | None = None, progress: bool = False) -> EventTable:
-    """Generate, reconstruct and select ``config.events`` events per class.
+    """Generate, reconstruct and select ``config.events`` signal and background events each.
 
     Returns an :class:`~qtilab.hep.events.EventTable` with the columns of
-    :data:`~qtilab.hep.events.TTH_SCHEMA`, label 1 for ttH and 0 for γγ, and ``meta`` with the
+    :data:`~qtilab.hep.events.TTH_SCHEMA`, label 1 for ttH and 0 for the backgrounds (the
+    ``process`` column tells them apart), and ``meta`` with the
     settings, the cross sections σ·(generator cuts) in pb, the selection efficiencies and the
     generation rates.
 
@@ -515,8 +539,10 @@ def generate(config: GenerationConfig | None = None, progress: bool = False) -> 
     from tqdm import tqdm
 
     jobs: list[tuple[str, int, int, int, GenerationConfig]] = []
-    for ci, cls in enumerate(("signal", "background")):
-        left, k = config.events, 0
+    n_ttyy = int(round(config.ttyy_fraction * config.events))
+    wanted = {"signal": config.events, "background": config.events - n_ttyy, "background_ttyy": n_ttyy}
+    for ci, cls in enumerate(CLASSES):  # the class index is part of every chunk's seed
+        left, k = wanted[cls], 0
         while left > 0:
             n = min(config.chunk, left)
             jobs.append((cls, ci, k, n, config))
@@ -541,9 +567,13 @@ def generate(config: GenerationConfig | None = None, progress: bool = False) -> 
     cols = tuple(TTH_SCHEMA)
     data, label = [], []
     classes: dict[str, Any] = {}
-    for cls, lab in (("signal", 1), ("background", 0)):
+    for cls, (lab, proc) in CLASSES.items():
         rs = [r for j, r in zip(jobs, results) if j[0] == cls]
+        if not rs:
+            continue
         rows = [row for r in rs for row in r.rows]
+        for row in rows:
+            row["process"] = float(proc)
         data += [[row[c] for c in cols] for row in rows]
         label += [lab] * len(rows)
         tried = sum(r.tried for r in rs)
@@ -570,7 +600,7 @@ def generate(config: GenerationConfig | None = None, progress: bool = False) -> 
         "seed": config.seed,
         "ecm_gev": config.ecm,
         "config": asdict(replace(config, workers=1)),
-        "pythia_settings": {c: pythia_settings(c, config, 0)[5:] for c in ("signal", "background")},
+        "pythia_settings": {c: pythia_settings(c, config, 0)[5:] for c in CLASSES},
         "classes": classes,
         "wall_seconds": wall,
         "workers": config.workers,
