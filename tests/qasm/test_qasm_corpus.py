@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pytest
 from qasm_dense import (
+    I2,
     RX,
     RXX,
     RY,
@@ -27,7 +28,6 @@ from qasm_dense import (
     SXDG,
     TDG,
     H,
-    I2,
     P,
     Ref,
     S,

@@ -16,7 +16,7 @@ Examples
 --------
 >>> from qtilab import Circuit
 >>> c = Circuit(2, 2).h(0).measure(0, 0).x(1)
->>> c.append(c[-1].replace(condition=((0,), 1)))   # undo the x when bit 0 read 1
+>>> _ = c.append(c[-1].replace(condition=((0,), 1)))   # undo the x when bit 0 read 1
 >>> c = c.measure(1, 1)
 >>> sorted(run_shots(c, 1000, seed=1).counts)      # bit 1 == not bit 0
 ['01', '10']

@@ -13,7 +13,7 @@ from __future__ import annotations
 import cmath
 import math
 from collections.abc import Sequence
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 
@@ -33,7 +33,7 @@ class Phase:
         return f"Phase({self.theta})"
 
 
-Prim = Union[Gate, Phase]
+Prim = Gate | Phase
 
 
 def inverse(seq: Sequence[Prim]) -> list[Prim]:

@@ -538,7 +538,7 @@ def _tables() -> tuple[Any, Any, int, int]:
     return states, Tok, table.start_states["start"], table.end_states["start"]
 
 
-def _drive(text: str) -> list[Any]:
+def _drive(text: str) -> Any:
     """Run the LALR automaton over the lexer's tokens (what lark's parser does, minus overhead)."""
     states, Token, start, end = _tables()
     sstack = [start]
@@ -582,7 +582,7 @@ def _drive(text: str) -> list[Any]:
         vstack.append(cb(args))
         sstack.append(states[sstack[-1]][origin][1])
         if sstack[-1] == end:
-            return vstack[-1]  # type: ignore[no-any-return]
+            return vstack[-1]
 
 
 class _Unexpected(Exception):
@@ -619,7 +619,7 @@ def parse(
     a syntax error in a statement that starts with one becomes a "not supported" error.
     """
     try:
-        return _drive(text)
+        return _drive(text)  # type: ignore[no-any-return]
     except QasmError as exc:
         raise QasmError(exc.message, filename=filename, line=exc.line, column=exc.column, token=exc.token) from None
     except _Unexpected as exc:

@@ -67,6 +67,12 @@ DEFS_2 = {
 }
 DEPS_2 = {"iswap": ("ryy",), "iswapdg": ("ryy",)}
 
+#: names a parameter cannot take in OpenQASM 3 (standard gates, the writer's gates, keywords)
+_RESERVED_3 = set(NAMES_3.values()) | set(DEFS_3) | {
+    "U", "gphase", "cu", "CX", "phase", "cphase", "u1", "u2", "u3", "input", "qubit", "bit", "gate",
+    "measure", "reset", "barrier", "if", "ctrl", "negctrl", "inv", "pow", "include", "float", "angle",
+}
+
 #: the most controls the parity construction is used for (2**n gates)
 MAX_CONTROLS_2 = 12
 
@@ -340,12 +346,13 @@ class _Writer:
             if name in self.used:
                 head.append(defs[name])
         if self.v == 3:
-            for p in c.parameters:
-                if not isinstance(p, Parameter) or not p.name.isidentifier() or p.name in ("q", "pi", "π") or any(
-                    p.name == r for r, _ in self.regs
-                ):
-                    raise QasmError(f"parameter name {p.name!r} cannot be written to OpenQASM; rename it")
-                head.append(f"input float[64] {p.name};")
+            for par in c.parameters:
+                taken = par.name in ("q", "pi", "π", "tau", "euler") or par.name in _RESERVED_3 or any(
+                    par.name == r for r, _ in self.regs
+                )
+                if not isinstance(par, Parameter) or not par.name.isidentifier() or taken:
+                    raise QasmError(f"parameter name {par.name!r} cannot be written to OpenQASM; rename it")
+                head.append(f"input float[64] {par.name};")
             head.append(f"qubit[{c.n_qubits}] q;")
             head += [f"bit[{size}] {name};" for name, size in self.regs]
         else:
