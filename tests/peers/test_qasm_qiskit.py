@@ -98,3 +98,14 @@ def test_openqasm3_corpus_matches_qiskit(name: str) -> None:
     except Exception as exc:  # Qiskit's importer covers less of OpenQASM 3 than this corpus
         pytest.skip(f"qiskit cannot read {name}: {type(exc).__name__}: {str(exc)[:120]}")
     _assert_phase_equal(_state(load(CORPUS / name)), _qiskit_state(qc))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_qiskit_exported_programs_read_by_qtilab(seed: int) -> None:
+    from qiskit import qasm3
+    from qiskit.circuit.random import random_circuit
+
+    qc = random_circuit(4, 6, max_operands=3, seed=seed)
+    expected = np.asarray(Statevector(qc).data)
+    for text in (qasm2.dumps(qc), qasm3.dumps(qc)):
+        _assert_phase_equal(np.asarray(simulate(loads(text)).statevector), expected)
