@@ -108,7 +108,7 @@ WORKLOADS: dict[str, Callable[[int], Any]] = {"qft": qft, "layered": layered, "s
 # -- adapters: each returns a zero-argument callable that simulates and returns the state --------
 def _gate_list(circuit: Any) -> list[tuple[str, tuple[int, ...], tuple[float, ...], Any]]:
     """(kind, qubits, params, matrix) in a small vocabulary every peer understands."""
-    out = []
+    out: list[tuple[str, tuple[int, ...], tuple[float, ...], Any]] = []
     for g in circuit:
         name = g.display_name
         if name in ("h", "sx", "ry", "rz", "rx", "cz", "cx", "cp", "swap"):
@@ -121,14 +121,19 @@ def _gate_list(circuit: Any) -> list[tuple[str, tuple[int, ...], tuple[float, ..
     return out
 
 
+def _set_numba_threads(threads: int) -> None:
+    import numba
+
+    limit = int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
+    numba.set_num_threads(min(threads, limit))
+
+
 def run_qtilab(circuit: Any, threads: int | None = None) -> Callable[[], Any]:
     from qtilab.sim.statevector import simulate
 
     def run() -> Any:
         if threads:
-            import numba
-
-            numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+            _set_numba_threads(threads)
         return simulate(circuit).statevector
 
     return run
@@ -359,9 +364,7 @@ def copy_time(n: int, threads: int | None = None) -> float:
     a = np.ones(1 << n, dtype=np.complex128)
     b = np.empty_like(a)
     if threads:
-        import numba
-
-        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+        _set_numba_threads(threads)
     K.par_copy(b, a)
     ts = []
     for _ in range(5):

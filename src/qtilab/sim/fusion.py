@@ -115,8 +115,8 @@ def _positions_cached(src: tuple[int, ...], dst: tuple[int, ...]) -> tuple[np.nd
 def expand_dense(data: np.ndarray, src: Sequence[int], dst: Sequence[int]) -> np.ndarray:
     """Embed a (Bm, d, d) matrix on ``src`` qubits into the larger qubit list ``dst``."""
     sub, rest = _positions(src, dst)
-    out = data[:, sub[:, None], sub[None, :]]
-    return out * (rest[:, None] == rest[None, :])
+    out: np.ndarray = data[:, sub[:, None], sub[None, :]] * (rest[:, None] == rest[None, :])
+    return out
 
 
 def expand_diag(data: np.ndarray, src: Sequence[int], dst: Sequence[int]) -> np.ndarray:
@@ -177,11 +177,11 @@ def _merge(parts: list[FusedOp], gate: FusedOp, max_qubits: int, max_diag: int, 
     dst = sorted(qs)
     n_gates = gate.n_gates + sum(p.n_gates for p in parts)
     if diagonal:
-        acc = expand_diag(gate.data, gate.qubits, dst)
+        dacc = expand_diag(gate.data, gate.qubits, dst)
         for p in parts:
-            acc = acc * expand_diag(p.data, p.qubits, dst)
-        return FusedOp(tuple(dst), True, acc, n_gates=n_gates)
-    acc = None
+            dacc = dacc * expand_diag(p.data, p.qubits, dst)
+        return FusedOp(tuple(dst), True, dacc, n_gates=n_gates)
+    acc: np.ndarray | None = None
     for p in parts:  # disjoint blocks commute; their product is a Kronecker product
         m = _as_dense(p, dst)
         acc = m if acc is None else m @ acc
@@ -290,10 +290,24 @@ def plan(
             stages_ops.append(cur)
             stages_q.append(need)
     dt = np.dtype(dtype)
-    st_op0, st_op1, st_c, st_L, st_hoff, st_ooff, st_no = ([] for _ in range(7))
+    st_op0: list[int] = []
+    st_op1: list[int] = []
+    st_c: list[int] = []
+    st_L: list[int] = []
+    st_hoff: list[int] = []
+    st_ooff: list[int] = []
+    st_no: list[int] = []
     hitab: list[int] = []
     outq: list[int] = []
-    op_kind, op_nq, op_qoff, op_q, op_cmask, op_cval, op_doff, op_dsz, op_bm = ([] for _ in range(9))
+    op_kind: list[int] = []
+    op_nq: list[int] = []
+    op_qoff: list[int] = []
+    op_q: list[int] = []
+    op_cmask: list[int] = []
+    op_cval: list[int] = []
+    op_doff: list[int] = []
+    op_dsz: list[int] = []
+    op_bm: list[int] = []
     datas: list[np.ndarray] = []
     doff = 0
     stages: list[tuple[int, ...]] = []
@@ -343,7 +357,10 @@ def plan(
             datas.append(flat.ravel())
             doff += flat.size
         st_op1.append(len(op_kind))
-    i64 = lambda x: np.asarray(x, dtype=np.int64)  # noqa: E731
+
+    def i64(x: list[int]) -> np.ndarray:
+        return np.asarray(x, dtype=np.int64)
+
     arrays = {
         "st_op0": i64(st_op0), "st_op1": i64(st_op1), "st_c": i64(st_c), "st_L": i64(st_L),
         "st_hoff": i64(st_hoff), "st_ooff": i64(st_ooff), "st_no": i64(st_no),

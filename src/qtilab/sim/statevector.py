@@ -345,7 +345,8 @@ class Result:
             remaining = sorted(keep)
             order = [remaining.index(1 + n - 1 - q) + 1 for q in reversed(qs)]
             p = np.transpose(m, [0, *order]).reshape(p.shape[0], -1)
-        return p if self.batched else p[0]
+        out: np.ndarray = p if self.batched else p[0]
+        return out
 
     def sample(self, shots: int, seed: int | np.random.Generator | None = None, qubits: Sequence[int] | None = None) -> Samples:
         """Draw ``shots`` measurement outcomes (reproducible with ``seed``).
