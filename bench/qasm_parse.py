@@ -67,13 +67,33 @@ def main() -> int:
     except ImportError:
         b.skip(wl, "qiskit.qasm2", "qiskit not installed")
     b.run()
+    # CPU time of the same reads (interleaved): on a shared machine, wall time includes waiting
+    # for a core; process time does not (it still pays for cache contention)
+    import statistics
+    import time
+
+    cpu: dict[str, list[float]] = {"qtilab": [], "qiskit.qasm2": []}
+    readers = {"qtilab": lambda: loads(text)}
+    if any(e.contender == "qiskit.qasm2" and e.fn is not None for e in b.entries):
+        from qiskit import qasm2 as _q2
+
+        readers["qiskit.qasm2"] = lambda: _q2.loads(text, custom_instructions=_q2.LEGACY_CUSTOM_INSTRUCTIONS)
+    for _ in range(args.repeats):
+        for name, fn in readers.items():
+            t0 = time.process_time()
+            fn()
+            cpu[name].append(time.process_time() - t0)
+    cpu_med = {k: statistics.median(v) for k, v in cpu.items() if v}
     rows = {(r["workload"], r["contender"]): r for r in b.table()}
     t = rows[(wl, "qtilab")]["median_s"]
     verdict = "meets" if t < 2.0 else "MISSES"
     load = os.getloadavg()
+    cpu_text = ", ".join(f"{k} {v:.2f} s" for k, v in cpu_med.items())
     b.notes += [
         f"Target: reading a 100,000-gate file in under 2 s. qtilab read {args.gates:,} gates in "
-        f"{t:.2f} s (median): {verdict} the target on this machine.",
+        f"{t:.2f} s wall time (median): {verdict} the target on this machine during this run.",
+        "",
+        f"CPU time of the same reads (process time, median of {args.repeats}): {cpu_text}.",
         "",
         f"The machine was shared with other engineers' jobs during the run (2 cores; load average "
         f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} over 1 / 5 / 15 min at the end), so absolute "
@@ -84,7 +104,8 @@ def main() -> int:
         "qiskit.qasm2 is a Rust parser.",
     ]
     b.write_markdown(args.out, baseline="qtilab")
-    print(f"qtilab reads {args.gates:,} gates in {t:.2f} s: {verdict} the 2 s target; table in {args.out}")
+    print(f"qtilab reads {args.gates:,} gates in {t:.2f} s wall ({cpu_med['qtilab']:.2f} s CPU): {verdict} the 2 s target; "
+          f"table in {args.out}")
     return 0
 
 
