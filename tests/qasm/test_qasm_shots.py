@@ -81,3 +81,12 @@ def test_bad_input() -> None:
         run_shots(Circuit(1), 0)
     with pytest.raises(SimulationError):
         run_shots("not a circuit", 10)  # type: ignore[arg-type]
+
+
+def test_shots_are_processed_in_groups_when_branches_would_not_fit() -> None:
+    # 1000 shots of a 10-qubit circuit with a budget of 40 states: groups of 20 shots
+    c = Circuit(10, 2).h(0).measure(0, 0).cx(0, 9).h(0).measure(9, 1)
+    res = run_shots(c, 1000, seed=9, max_memory=40 * 16 * 2**10)
+    assert res.shots == 1000 and res.branches <= 20
+    assert set(res.counts) == {"00", "11"}
+    assert _within(res.bits[:, 0].mean(), 0.5, 1000)

@@ -35,6 +35,7 @@ from qtilab.errors import SimulationError
 from qtilab.sim.statevector import (
     _DTYPES,
     _normalise_values,
+    available_memory,
     check_memory,
     compile_gate,
     run_ops,
@@ -134,7 +135,15 @@ def run_shots(
             raise SimulationError("run_shots does not take batch parameter values; give numbers")
         s = res.sample(shots, seed=rng)
         return ShotsResult(np.asarray(s.indices, dtype=np.int64), s.n_bits, "statevector", 1)
-    return _branches(circuit, gates, shots, rng, params, dt, max_memory)
+    # at most one branch per shot: process the shots in groups whose branches surely fit
+    item = np.dtype(dt).itemsize * 2**circuit.n_qubits
+    budget = max_memory if max_memory is not None else min(available_memory() // 4, 2 << 30)
+    per = max(1, int(budget // (2 * item)))  # two copies exist while a measurement splits
+    if shots <= per:
+        return _branches(circuit, gates, shots, rng, params, dt, max_memory)
+    parts = [_branches(circuit, gates, min(per, shots - k), rng, params, dt, max_memory) for k in range(0, shots, per)]
+    memory = np.concatenate([r.memory for r in parts])
+    return ShotsResult(memory, parts[0].n_bits, "branches", max(r.branches for r in parts))
 
 
 def _branches(

@@ -680,6 +680,12 @@ class _Reader:
         ops = self.ops
         for p in seq:
             if type(p) is Gate:
+                if p.name == "unitary" and p.ctrl and len(p.qubits) <= 10:
+                    # a controlled dense matrix (from ctrl @ pow(k) @ ...) becomes one dense
+                    # matrix over all its qubits: the plain form every consumer understands
+                    m = p.full_matrix()
+                    m.setflags(write=False)
+                    p = Gate("unitary", p.qubits, (), 0, None, m, label=p.label)
                 ops.append(p if condition is None else p.replace(condition=condition))
             elif condition is None:
                 # kept (see _global_phase) so that statevectors match the program exactly; a
