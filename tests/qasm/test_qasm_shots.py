@@ -84,9 +84,9 @@ def test_bad_input() -> None:
 
 
 def test_shots_are_processed_in_groups_when_branches_would_not_fit() -> None:
-    # 1000 shots of a 10-qubit circuit with a budget of 40 states: groups of 20 shots
+    # 400 shots of a 10-qubit circuit with a budget of 80 states: groups of 40 shots
     c = Circuit(10, 2).h(0).measure(0, 0).cx(0, 9).h(0).measure(9, 1)
-    res = run_shots(c, 1000, seed=9, max_memory=40 * 16 * 2**10)
-    assert res.shots == 1000 and res.branches <= 20
+    res = run_shots(c, 400, seed=9, max_memory=80 * 16 * 2**10)
+    assert res.shots == 400 and res.branches <= 40
     assert set(res.counts) == {"00", "11"}
-    assert _within(res.bits[:, 0].mean(), 0.5, 1000)
+    assert _within(res.bits[:, 0].mean(), 0.5, 400)
