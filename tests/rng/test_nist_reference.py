@@ -155,6 +155,16 @@ def test_overlapping_example(nist_examples: list[dict[str, Any]]) -> None:
     np.testing.assert_allclose(exact_probabilities("111", 12, 3), _enum("111", 12, 3), rtol=1e-12)
 
 
+def test_overlapping_exact_probabilities_match_sp800_22_section_3_8() -> None:
+    """m = 9, M = 1032, K = 5: SP 800-22 Rev. 1a section 3.8 prints the corrected class
+    probabilities (Hamano and Kaneko) 0.364091 0.185659 0.139381 0.100571 0.070432 0.139865;
+    the reference code still uses its compound-Poisson approximation."""
+    np.testing.assert_allclose(
+        exact_probabilities("111111111", 1032, 5),
+        [0.364091, 0.185659, 0.139381, 0.100571, 0.070432, 0.139865], atol=1e-6,
+    )
+
+
 def _enum(t: str, M: int, K: int) -> np.ndarray:
     c = np.zeros(K + 1)
     m = len(t)

@@ -35,6 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     t.add_argument("--workers", type=int, default=1, help="processes (default 1)")
     t.add_argument("--alpha", type=float, default=0.01, help="significance level (default 0.01)")
     t.add_argument("--no-min-length", action="store_true", help="run tests below SP 800-22's minimum input sizes")
+    t.add_argument("--overlapping-probabilities", default="reference", choices=["reference", "exact"],
+                   help="overlapping-template class probabilities: the reference code's (default) or exact")
     _file_opts(t)
     add_common(t)
     t.set_defaults(func=_test)
@@ -86,6 +88,8 @@ def _test(args: argparse.Namespace) -> int:
     cfg = BatteryConfig(
         n_bits=args.bits, n_sequences=args.sequences, tests=tuple(args.tests) if args.tests else None,
         alpha=args.alpha, enforce_min_length=not args.no_min_length, workers=args.workers,
+        params={"overlapping_template": {"probabilities": args.overlapping_probabilities}}
+        if args.overlapping_probabilities != "reference" else {},
     )
     cfg.check()
     src = _source(args)

@@ -34,7 +34,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy import stats as _stats
 
 from qtilab.errors import ConfigError
 from qtilab.rng.nist import ALPHA, TESTS, NistResult, as_bits
@@ -220,6 +219,8 @@ def _row_false_alarm(m: int, alpha: float) -> float:
     uniformity below 1e-4 when it is evaluated)."""
     if m == 1:
         return alpha
+    from scipy import stats as _stats
+
     lo, hi = _proportion_band(m, alpha)
     binom = _stats.binom(m, 1.0 - alpha)
     p_out = float(binom.cdf(math.ceil(lo * m) - 1) + binom.sf(math.floor(hi * m)))
@@ -233,6 +234,8 @@ def allowed_failures(rows: int, m: int, alpha: float, level: float = 0.01) -> in
     """
     if rows <= 1:
         return 0
+    from scipy import stats as _stats
+
     r = _row_false_alarm(m, alpha)
     dist = _stats.binom(rows, r)
     k = 0

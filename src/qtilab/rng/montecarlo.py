@@ -27,7 +27,6 @@ from typing import Any
 
 import numba as nb
 import numpy as np
-from scipy import stats as _stats
 
 from qtilab.errors import ConfigError
 
@@ -121,6 +120,8 @@ def random_walk(source: Any, walkers: int = 10_000, steps: int = 1_000) -> WalkR
     """
     if walkers < 2 or steps < 1:
         raise ConfigError("random walk needs walkers >= 2 and steps >= 1")
+    from scipy import stats as _stats
+
     b = source.bits(walkers * steps).reshape(walkers, steps)
     k = b.sum(axis=1, dtype=np.int64)  # number of +1 steps
     x = 2 * k - steps
