@@ -126,6 +126,14 @@ def lex(text: str) -> Iterator[Tok]:
     punct = PUNCT
     for m in _TOKEN_RE.finditer(text):
         kind = m.lastgroup
+        if kind == "SIMPLE_CALL":  # first: one per line of large files
+            start = m.start()
+            sn, sp, sa, snl = m.group("sn", "sp", "sa", "snl")
+            yield SimpleTok(m.group(), line, start - line_start + 1, (sn, sp, sa))
+            if snl is not None:
+                line += 1
+                line_start = m.end()
+            continue
         if kind == "WS" or kind == "BLOCK":
             v = m.group()
             nl = v.count("\n")
@@ -137,13 +145,7 @@ def lex(text: str) -> Iterator[Tok]:
             continue
         start = m.start()
         v = m.group()
-        if kind == "SIMPLE_CALL":
-            sn, sp, sa, snl = m.group("sn", "sp", "sa", "snl")
-            yield SimpleTok(v, line, start - line_start + 1, (sn, sp, sa))
-            if snl is not None:
-                line += 1
-                line_start = m.end()
-        elif kind == "KW":
+        if kind == "KW":
             yield Tok(kw[v], v, line, start - line_start + 1)
         elif kind == "PUNCT":
             yield Tok(punct[v], v, line, start - line_start + 1)
@@ -442,23 +444,28 @@ def _callbacks() -> dict[str, Any]:
     return cbs
 
 
+def _simple_stmt(x: SimpleTok) -> tuple[Any, ...]:
+    """The call tuple of a top-level SIMPLE_CALL (split_simple, inlined: once per line)."""
+    name, ptext, atext = x.parts
+    if ptext is None:
+        params = None
+    else:
+        try:
+            params = [float(ptext)]
+        except ValueError:
+            params = [_simple_param(p) for p in ptext.split(",")] if ptext.strip() else []
+    args = _ARGS_CACHE.get(atext)
+    if args is None:
+        args = [a.replace(" ", "").replace("\t", "") for a in atext.split(",")]
+        if len(_ARGS_CACHE) < 100_000:
+            _ARGS_CACHE[atext] = args
+    return ("call", name, [], params, args, x)
+
+
 def _stmts(c: list[Any]) -> list[Any]:
     x = c[-1]
-    if type(x) is SimpleTok:  # split_simple, inlined: this runs once per line of big files
-        name, ptext, atext = x.parts
-        if ptext is None:
-            params = None
-        else:
-            try:
-                params = [float(ptext)]
-            except ValueError:
-                params = [_simple_param(p) for p in ptext.split(",")] if ptext.strip() else []
-        args = _ARGS_CACHE.get(atext)
-        if args is None:
-            args = [a.replace(" ", "").replace("\t", "") for a in atext.split(",")]
-            if len(_ARGS_CACHE) < 100_000:
-                _ARGS_CACHE[atext] = args
-        x = ("call", name, [], params, args, x)
+    if type(x) is SimpleTok:
+        x = _simple_stmt(x)
     if len(c) == 1:
         return [x]
     c[0].append(x)
@@ -507,6 +514,22 @@ def _expected_text(expected: Any) -> str:
 
 
 @lru_cache(maxsize=1)
+def _fast_states() -> frozenset[int]:
+    """States where a SIMPLE_CALL is shifted and then always reduced by ``stmts: stmts
+    SIMPLE_CALL``, which returns to the same state: the driver appends the call directly."""
+    states = _tables()[0]
+    out = set()
+    for st, row in states.items():
+        act = row.get("SIMPLE_CALL")
+        if act is None or not act[0]:
+            continue
+        nxt = states[act[1]]
+        if nxt and all(not a[0] and a[1][0] == 2 and a[1][2] == "stmts" for a in nxt.values()):
+            out.add(st)
+    return frozenset(out)
+
+
+@lru_cache(maxsize=1)
 def _tables() -> tuple[Any, Any, int, int]:
     """lark's LALR table, recoded for a tight driver loop.
 
@@ -541,11 +564,16 @@ def _tables() -> tuple[Any, Any, int, int]:
 def _drive(text: str) -> Any:
     """Run the LALR automaton over the lexer's tokens (what lark's parser does, minus overhead)."""
     states, Token, start, end = _tables()
+    fast = _fast_states()
     sstack = [start]
     vstack: list[Any] = []
     tok = None
     for tok in lex(text):
         ttype = tok.type
+        if ttype == "SIMPLE_CALL" and sstack[-1] in fast:
+            # shift, then reduce `stmts: stmts SIMPLE_CALL` back to this same state
+            vstack[-1].append(_simple_stmt(tok))
+            continue
         while True:
             row = states[sstack[-1]]
             act = row.get(ttype)

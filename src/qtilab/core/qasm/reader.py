@@ -720,12 +720,11 @@ class _Reader:
             except KeyError:
                 qs = None
             if qs is not None and (len(qs) == 1 or len(set(qs)) == len(qs)):
-                if not params:
-                    vals: list[Any] = []
-                elif all(type(x) is float and x - x == 0.0 for x in params):
-                    vals = params
-                else:
-                    vals = [self.eval(e, env, pos) for e in params]
+                vals: list[Any] = params or []
+                for x in vals:
+                    if type(x) is not float or x - x != 0.0:  # not a finite number
+                        vals = [self.eval(e, env, pos) for e in vals]
+                        break
                 if len(vals) == gd.n_params:
                     seq = gd.native(vals, qs)
                     if condition is None and len(seq) == 1 and type(seq[0]) is Gate:
