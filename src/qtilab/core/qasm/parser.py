@@ -572,7 +572,7 @@ def _drive(text: str) -> Any:
         ttype = tok.type
         if ttype == "SIMPLE_CALL" and sstack[-1] in fast:
             # shift, then reduce `stmts: stmts SIMPLE_CALL` back to this same state
-            vstack[-1].append(_simple_stmt(tok))
+            vstack[-1].append(_simple_stmt(tok))  # type: ignore[arg-type]
             continue
         while True:
             row = states[sstack[-1]]
