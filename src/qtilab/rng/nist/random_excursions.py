@@ -58,8 +58,11 @@ def random_excursions(bits: Any, min_cycles_required: int | None = None, check_m
     need = min_cycles(n) if min_cycles_required is None else min_cycles_required
     if J < need:
         return not_applicable(NAME, f"J = {J} cycles < {need} (max(0.005 sqrt(n), 500), the reference's rule)", J=J)
-    if check_max_cycles and J > max(1000, n // 100):
-        return not_applicable(NAME, f"J = {J} cycles > max(1000, n/100) = {max(1000, n // 100)} (the reference's limit)", J=J)
+    zeros = J - (1 if s[-1] != 0 else 0)  # the reference checks the count of returns to zero
+    if check_max_cycles and zeros > max(1000, n // 100):
+        return not_applicable(
+            NAME, f"{zeros} returns to zero > max(1000, n/100) = {max(1000, n // 100)} (the reference's cycle table limit)", J=J
+        )
     inrange = (s != 0) & (np.abs(s) <= 4)
     st = np.where(s > 0, s + 3, s + 4)[inrange]  # -4..-1 -> 0..3, 1..4 -> 4..7
     visits = np.bincount(cycle[inrange] * 8 + st, minlength=J * 8).reshape(J, 8)
