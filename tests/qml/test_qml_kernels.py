@@ -161,3 +161,14 @@ def test_qsvc_learns_a_separable_problem():
     assert set(clf.predict(X[60:])) <= {"a", "b"}
     d = clf.decision_function(X[60:])
     assert d.shape == (20,)
+
+
+def test_structured_states_equal_circuit_simulation():
+    # ZZ and IQP states come from their H + diagonal structure; simulating the gate circuit
+    # through the engine must give the same amplitudes (global phase included)
+    from qtilab import simulate
+
+    rng = np.random.default_rng(10)
+    X = rng.normal(size=(5, 4))
+    for enc in (ZZFeatureMap(4, scale=0.6, reps=3, entanglement="circular"), IQPEncoding(4, scale=0.8, reps=2)):
+        np.testing.assert_allclose(enc.states(X), simulate(enc.circuit(X)).states, atol=1e-12)

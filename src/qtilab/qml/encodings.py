@@ -135,6 +135,49 @@ class Encoding:
         return f"{type(self).__name__}(n_features={self.n_features}, n_qubits={self.n_qubits}, scale={self.scale:g})"
 
 
+def _walsh_hadamard(st: np.ndarray, n: int) -> np.ndarray:
+    """H on every qubit of a (B, 2**n) batch, in place by butterflies (n passes)."""
+    B = st.shape[0]
+    inv = 1.0 / np.sqrt(2.0)
+    for q in range(n):
+        v = st.reshape(B, 2 ** (n - 1 - q), 2, 2**q)
+        a = v[:, :, 0, :].copy()
+        b = v[:, :, 1, :]
+        v[:, :, 0, :] += b
+        v[:, :, 0, :] *= inv
+        a -= b
+        a *= inv
+        v[:, :, 1, :] = a
+    return st
+
+
+def _diagonal_layer_states(
+    n: int, reps: int, alpha: np.ndarray, beta: np.ndarray, gamma: np.ndarray, pairs: list[tuple[int, int]], dtype: Any
+) -> np.ndarray:
+    """States of ``reps`` x (H on all qubits, then the diagonal exp(i phase(b))) on |0>, with
+    ``phase(b) = sum_q alpha_q b_q + beta_q z_q + sum_(i,j) gamma_ij z_i z_j`` and z = 1 - 2b.
+
+    This is the exact circuit (same gates, same global phase per sample) computed by its
+    structure: the phases of all samples are one real matrix product, the H layers are
+    Walsh-Hadamard butterflies.
+    """
+    D = 2**n
+    idx = np.arange(D)
+    bits = ((idx[None, :] >> np.arange(n)[:, None]) & 1).astype(float)  # (n, D)
+    z = 1.0 - 2.0 * bits
+    zz = np.array([z[i] * z[j] for i, j in pairs]).reshape(len(pairs), D)
+    coef = np.concatenate([alpha, beta, gamma], axis=1)  # (B, 2n + m)
+    basis = np.concatenate([bits, z, zz], axis=0)  # (2n + m, D)
+    phase = coef @ basis  # (B, D)
+    ph = np.exp(1j * phase)
+    st = np.full((alpha.shape[0], D), 1.0 / np.sqrt(D), dtype=np.complex128)
+    st *= ph
+    for _ in range(reps - 1):
+        _walsh_hadamard(st, n)
+        st *= ph
+    return np.ascontiguousarray(st, dtype=dtype)
+
+
 def _product(a: Any, b: Any, where: str) -> Any:
     if isinstance(a, ParameterExpression) or isinstance(b, ParameterExpression):
         raise ConfigError(f"{where}: products of features cannot be symbolic parameters")
@@ -197,6 +240,17 @@ class ZZFeatureMap(Encoding):
         self.pairs = entangler_pairs(self.n_qubits, entanglement)
         self.entanglement = entanglement
 
+    def states(self, X: Any, dtype: Any = np.complex128) -> np.ndarray:
+        """The encoded states (B, 2**n), computed from the circuit's structure (H layers and
+        one diagonal per repetition); equal to simulating :meth:`circuit` (tested)."""
+        x = self.scale * check_features(X, self.n_features, self.name)
+        B = x.shape[0]
+        alpha = 2.0 * x  # P(2 x_q): phase 2 x_q b_q
+        beta = np.zeros_like(x)
+        # RZZ(t) = exp(-i t/2 z_i z_j) with t = 2 (pi - x_i)(pi - x_j)
+        gamma = np.stack([-(np.pi - x[:, i]) * (np.pi - x[:, j]) for i, j in self.pairs], axis=1) if self.pairs else np.zeros((B, 0))
+        return _diagonal_layer_states(self.n_qubits, self.reps, alpha, beta, gamma, self.pairs, dtype)
+
     def _apply(self, c: Circuit, xs: Sequence[Any]) -> None:
         n = self.n_qubits
         for _ in range(self.reps):
@@ -226,6 +280,15 @@ class IQPEncoding(Encoding):
             raise ConfigError(f"{self.name}: needs one qubit per feature (n_qubits = n_features = {n_features})")
         self.reps = _check_pos_int(reps, "reps")
         self.pairs = entangler_pairs(self.n_qubits, entanglement)
+
+    def states(self, X: Any, dtype: Any = np.complex128) -> np.ndarray:
+        """The encoded states (B, 2**n) from the circuit's structure (equal to simulating it)."""
+        x = self.scale * check_features(X, self.n_features, self.name)
+        B = x.shape[0]
+        alpha = np.zeros_like(x)
+        beta = -0.5 * x  # RZ(x) = exp(-i x/2 z)
+        gamma = np.stack([-0.5 * x[:, i] * x[:, j] for i, j in self.pairs], axis=1) if self.pairs else np.zeros((B, 0))
+        return _diagonal_layer_states(self.n_qubits, self.reps, alpha, beta, gamma, self.pairs, dtype)
 
     def _apply(self, c: Circuit, xs: Sequence[Any]) -> None:
         for _ in range(self.reps):

@@ -368,6 +368,7 @@ class QSVC(_sk_base.ClassifierMixin, _sk_base.BaseEstimator):  # type: ignore[mi
         self.train_embedding_ = kernel.embed(X)
         K = kernel.gram(self.train_embedding_)
         self.svc_ = self._svc().fit(K, y_enc)
+        self.n_iter_ = self.svc_.n_iter_
         self.platt_ = None
         if self.probability and len(self.classes_) >= 2:
             self.platt_ = self._fit_platt(K, y_enc)
@@ -395,9 +396,16 @@ class QSVC(_sk_base.ClassifierMixin, _sk_base.BaseEstimator):  # type: ignore[mi
 
     def decision_function(self, X: Any) -> np.ndarray:
         """SVC decision values, (N,) for two classes, (N, n_classes) otherwise."""
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self)
         return np.asarray(self.svc_.decision_function(self._kernel_to_train(X)))
 
     def predict(self, X: Any) -> np.ndarray:
+        """Predicted class labels, (N,)."""
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self)
         return np.asarray(self.classes_[self.svc_.predict(self._kernel_to_train(X))])
 
     def _check_proba(self) -> bool:

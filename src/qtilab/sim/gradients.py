@@ -64,18 +64,29 @@ ObservablesLike = Any  # Observable | str | Sequence[Observable | str]
 
 #: below this many batch members the kernels split the amplitudes into chunks
 _BATCH_PAR = 8
-_NCHUNK = 64
+#: below this many amplitudes in total the kernels run serially (thread start-up would dominate)
+_SERIAL = 1 << 13
 
 
 # ----------------------------------------------------------------------------------------
 # numba kernels: fused "un-apply gate, read <lambda| dU phi>, un-apply gate on lambda"
 # ----------------------------------------------------------------------------------------
-@njit(cache=True)
-def _row_step_1q(phi, lam, q, u, d, cmask, cval, upd, j0, j1, acc):  # type: ignore[no-untyped-def]
+# The loops below are written out by hand: numba helpers that pass tuples of matrix entries
+# were 5x slower than this form (measured), because they were not inlined into the loop.
+@njit(cache=True, fastmath=True)
+def _row_step_1q(phi, lam, q, u, d, cmask, cval, upd):  # type: ignore[no-untyped-def]
     bit = 1 << q
     P = d.shape[0]
+    k1 = min(1, P - 1)
+    k2 = min(2, P - 1)
     u00, u01, u10, u11 = u[0, 0], u[0, 1], u[1, 0], u[1, 1]
-    for j in range(j0, j1):
+    a00, a01, a10, a11 = d[0, 0, 0], d[0, 0, 1], d[0, 1, 0], d[0, 1, 1]
+    b00, b01, b10, b11 = d[k1, 0, 0], d[k1, 0, 1], d[k1, 1, 0], d[k1, 1, 1]
+    e00, e01, e10, e11 = d[k2, 0, 0], d[k2, 0, 1], d[k2, 1, 0], d[k2, 1, 1]
+    s0 = 0j
+    s1 = 0j
+    s2 = 0j
+    for j in range(phi.shape[0] >> 1):
         i0 = ((j >> q) << (q + 1)) | (j & (bit - 1))
         if (i0 & cmask) != cval:
             continue
@@ -93,115 +104,226 @@ def _row_step_1q(phi, lam, q, u, d, cmask, cval, upd, j0, j1, acc):  # type: ign
         l1 = lam[i1]
         c0 = np.conj(l0)
         c1 = np.conj(l1)
-        for p in range(P):
-            acc[p] += c0 * (d[p, 0, 0] * p0 + d[p, 0, 1] * p1) + c1 * (d[p, 1, 0] * p0 + d[p, 1, 1] * p1)
+        s0 += c0 * (a00 * p0 + a01 * p1) + c1 * (a10 * p0 + a11 * p1)
+        if P > 1:
+            s1 += c0 * (b00 * p0 + b01 * p1) + c1 * (b10 * p0 + b11 * p1)
+            s2 += c0 * (e00 * p0 + e01 * p1) + c1 * (e10 * p0 + e11 * p1)
         lam[i0] = u00 * l0 + u01 * l1
         lam[i1] = u10 * l0 + u11 * l1
+    return s0, s1, s2
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, fastmath=True)
 def step_1q(phi, lam, q, uinv, ders, cmask, cval, upd):  # type: ignore[no-untyped-def]
     """Un-apply a (controlled) 1-qubit gate; return <lambda| D_p phi'> per batch member.
 
-    ``uinv``: (Bm, 2, 2) inverse matrices; ``ders``: (Bd, P, 2, 2) base derivatives. ``phi`` is
-    updated to ``U^dag phi`` first when ``upd``; ``lam`` is always updated after the read. Only
-    the control block (``i & cmask == cval``) is touched: outside it the derivative is zero and
-    the inverse is the identity.
+    ``uinv``: (Bm, 2, 2) inverse matrices; ``ders``: (Bd, P, 2, 2) base derivatives (P <= 3).
+    ``phi`` is updated to ``U^dag phi`` first when ``upd``; ``lam`` is always updated after the
+    read. Only the control block (``i & cmask == cval``) is touched: outside it the derivative
+    is zero and the inverse is the identity. One read and write of both vectors in total.
     """
     B, N = phi.shape
     P = ders.shape[1]
     su = np.int64(1) if uinv.shape[0] > 1 else np.int64(0)
     sd = np.int64(1) if ders.shape[0] > 1 else np.int64(0)
-    half = N >> 1
-    out = np.zeros((B, P), dtype=np.complex128)
+    out = np.zeros((B, 3), dtype=np.complex128)
+    if B * N < _SERIAL:
+        for b in range(B):
+            r0, r1, r2 = _row_step_1q(phi[b], lam[b], q, uinv[b * su], ders[b * sd], cmask, cval, upd)
+            out[b, 0] = r0
+            out[b, 1] = r1
+            out[b, 2] = r2
+        return out[:, :P]
     if B >= _BATCH_PAR:
         for b in prange(B):
-            acc = np.zeros(P, dtype=np.complex128)
-            _row_step_1q(phi[b], lam[b], q, uinv[b * su], ders[b * sd], cmask, cval, upd, 0, half, acc)
-            out[b] = acc
-        return out
-    nchunk = min(_NCHUNK, half)
-    step = (half + nchunk - 1) // nchunk
-    part = np.zeros((B, nchunk, P), dtype=np.complex128)
+            r0, r1, r2 = _row_step_1q(phi[b], lam[b], q, uinv[b * su], ders[b * sd], cmask, cval, upd)
+            out[b, 0] = r0
+            out[b, 1] = r1
+            out[b, 2] = r2
+        return out[:, :P]
+    bit = 1 << q
+    half = N >> 1
+    k1 = min(1, P - 1)
+    k2 = min(2, P - 1)
     for b in range(B):
-        for c in prange(nchunk):
-            _row_step_1q(phi[b], lam[b], q, uinv[b * su], ders[b * sd], cmask, cval, upd,
-                         c * step, min(half, (c + 1) * step), part[b, c])
-    for b in range(B):
-        for c in range(nchunk):
-            out[b] += part[b, c]
-    return out
+        st = phi[b]
+        la = lam[b]
+        u = uinv[b * su]
+        d = ders[b * sd]
+        u00, u01, u10, u11 = u[0, 0], u[0, 1], u[1, 0], u[1, 1]
+        a00, a01, a10, a11 = d[0, 0, 0], d[0, 0, 1], d[0, 1, 0], d[0, 1, 1]
+        b00, b01, b10, b11 = d[k1, 0, 0], d[k1, 0, 1], d[k1, 1, 0], d[k1, 1, 1]
+        e00, e01, e10, e11 = d[k2, 0, 0], d[k2, 0, 1], d[k2, 1, 0], d[k2, 1, 1]
+        s0r = 0.0
+        s0i = 0.0
+        s1r = 0.0
+        s1i = 0.0
+        s2r = 0.0
+        s2i = 0.0
+        for j in prange(half):
+            i0 = ((j >> q) << (q + 1)) | (j & (bit - 1))
+            v0 = 0j
+            v1 = 0j
+            v2 = 0j
+            if (i0 & cmask) == cval:
+                i1 = i0 | bit
+                p0 = st[i0]
+                p1 = st[i1]
+                if upd:
+                    t0 = u00 * p0 + u01 * p1
+                    t1 = u10 * p0 + u11 * p1
+                    st[i0] = t0
+                    st[i1] = t1
+                    p0 = t0
+                    p1 = t1
+                l0 = la[i0]
+                l1 = la[i1]
+                c0 = np.conj(l0)
+                c1 = np.conj(l1)
+                v0 = c0 * (a00 * p0 + a01 * p1) + c1 * (a10 * p0 + a11 * p1)
+                if P > 1:
+                    v1 = c0 * (b00 * p0 + b01 * p1) + c1 * (b10 * p0 + b11 * p1)
+                    v2 = c0 * (e00 * p0 + e01 * p1) + c1 * (e10 * p0 + e11 * p1)
+                la[i0] = u00 * l0 + u01 * l1
+                la[i1] = u10 * l0 + u11 * l1
+            s0r += v0.real
+            s0i += v0.imag
+            s1r += v1.real
+            s1i += v1.imag
+            s2r += v2.real
+            s2i += v2.imag
+        out[b, 0] = complex(s0r, s0i)
+        out[b, 1] = complex(s1r, s1i)
+        out[b, 2] = complex(s2r, s2i)
+    return out[:, :P]
 
 
-@njit(cache=True)
-def _row_step_2q(phi, lam, q0, q1, u, d, cmask, cval, upd, j0, j1, acc):  # type: ignore[no-untyped-def]
+@njit(cache=True, fastmath=True)
+def _row_step_2q(phi, lam, q0, q1, u, d, cmask, cval, upd):  # type: ignore[no-untyped-def]
     lo = min(q0, q1)
     hi = max(q0, q1)
     b0 = 1 << q0
     b1 = 1 << q1
-    P = d.shape[0]
-    pv = np.empty(4, dtype=phi.dtype)
-    lv = np.empty(4, dtype=lam.dtype)
-    idx = np.empty(4, dtype=np.int64)
-    for j in range(j0, j1):
+    s = 0j
+    for j in range(phi.shape[0] >> 2):
         i = ((j >> lo) << (lo + 1)) | (j & ((1 << lo) - 1))
         i = ((i >> hi) << (hi + 1)) | (i & ((1 << hi) - 1))
         if (i & cmask) != cval:
             continue
-        idx[0] = i
-        idx[1] = i | b0
-        idx[2] = i | b1
-        idx[3] = i | b0 | b1
-        for r in range(4):
-            pv[r] = phi[idx[r]]
-            lv[r] = lam[idx[r]]
+        i1 = i | b0
+        i2 = i | b1
+        i3 = i1 | b1
+        p0 = phi[i]
+        p1 = phi[i1]
+        p2 = phi[i2]
+        p3 = phi[i3]
         if upd:
-            for r in range(4):
-                phi[idx[r]] = u[r, 0] * pv[0] + u[r, 1] * pv[1] + u[r, 2] * pv[2] + u[r, 3] * pv[3]
-            for r in range(4):
-                pv[r] = phi[idx[r]]
-        for p in range(P):
-            s = 0j
-            for r in range(4):
-                s += np.conj(lv[r]) * (d[p, r, 0] * pv[0] + d[p, r, 1] * pv[1] + d[p, r, 2] * pv[2] + d[p, r, 3] * pv[3])
-            acc[p] += s
-        for r in range(4):
-            lam[idx[r]] = u[r, 0] * lv[0] + u[r, 1] * lv[1] + u[r, 2] * lv[2] + u[r, 3] * lv[3]
+            t0 = u[0, 0] * p0 + u[0, 1] * p1 + u[0, 2] * p2 + u[0, 3] * p3
+            t1 = u[1, 0] * p0 + u[1, 1] * p1 + u[1, 2] * p2 + u[1, 3] * p3
+            t2 = u[2, 0] * p0 + u[2, 1] * p1 + u[2, 2] * p2 + u[2, 3] * p3
+            t3 = u[3, 0] * p0 + u[3, 1] * p1 + u[3, 2] * p2 + u[3, 3] * p3
+            phi[i] = t0
+            phi[i1] = t1
+            phi[i2] = t2
+            phi[i3] = t3
+            p0 = t0
+            p1 = t1
+            p2 = t2
+            p3 = t3
+        l0 = lam[i]
+        l1 = lam[i1]
+        l2 = lam[i2]
+        l3 = lam[i3]
+        s += (
+            np.conj(l0) * (d[0, 0] * p0 + d[0, 1] * p1 + d[0, 2] * p2 + d[0, 3] * p3)
+            + np.conj(l1) * (d[1, 0] * p0 + d[1, 1] * p1 + d[1, 2] * p2 + d[1, 3] * p3)
+            + np.conj(l2) * (d[2, 0] * p0 + d[2, 1] * p1 + d[2, 2] * p2 + d[2, 3] * p3)
+            + np.conj(l3) * (d[3, 0] * p0 + d[3, 1] * p1 + d[3, 2] * p2 + d[3, 3] * p3)
+        )
+        lam[i] = u[0, 0] * l0 + u[0, 1] * l1 + u[0, 2] * l2 + u[0, 3] * l3
+        lam[i1] = u[1, 0] * l0 + u[1, 1] * l1 + u[1, 2] * l2 + u[1, 3] * l3
+        lam[i2] = u[2, 0] * l0 + u[2, 1] * l1 + u[2, 2] * l2 + u[2, 3] * l3
+        lam[i3] = u[3, 0] * l0 + u[3, 1] * l1 + u[3, 2] * l2 + u[3, 3] * l3
+    return s
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, fastmath=True)
 def step_2q(phi, lam, q0, q1, uinv, ders, cmask, cval, upd):  # type: ignore[no-untyped-def]
-    """As :func:`step_1q` for a (controlled) 2-qubit gate; ``q0`` is the low matrix bit."""
+    """As :func:`step_1q` for a (controlled) 2-qubit gate with one angle (``ders`` (Bd, 1, 4, 4));
+    ``q0`` is the low matrix bit."""
     B, N = phi.shape
-    P = ders.shape[1]
     su = np.int64(1) if uinv.shape[0] > 1 else np.int64(0)
     sd = np.int64(1) if ders.shape[0] > 1 else np.int64(0)
-    quarter = N >> 2
-    out = np.zeros((B, P), dtype=np.complex128)
-    if B >= _BATCH_PAR:
-        for b in prange(B):
-            acc = np.zeros(P, dtype=np.complex128)
-            _row_step_2q(phi[b], lam[b], q0, q1, uinv[b * su], ders[b * sd], cmask, cval, upd, 0, quarter, acc)
-            out[b] = acc
+    out = np.zeros((B, 1), dtype=np.complex128)
+    if B * N < _SERIAL or B >= _BATCH_PAR:
+        if B >= _BATCH_PAR and B * N >= _SERIAL:
+            for b in prange(B):
+                out[b, 0] = _row_step_2q(phi[b], lam[b], q0, q1, uinv[b * su], ders[b * sd, 0], cmask, cval, upd)
+        else:
+            for b in range(B):
+                out[b, 0] = _row_step_2q(phi[b], lam[b], q0, q1, uinv[b * su], ders[b * sd, 0], cmask, cval, upd)
         return out
-    nchunk = min(_NCHUNK, quarter)
-    step = (quarter + nchunk - 1) // nchunk
-    part = np.zeros((B, nchunk, P), dtype=np.complex128)
+    lo = min(q0, q1)
+    hi = max(q0, q1)
+    b0 = 1 << q0
+    b1 = 1 << q1
     for b in range(B):
-        for c in prange(nchunk):
-            _row_step_2q(phi[b], lam[b], q0, q1, uinv[b * su], ders[b * sd], cmask, cval, upd,
-                         c * step, min(quarter, (c + 1) * step), part[b, c])
-    for b in range(B):
-        for c in range(nchunk):
-            out[b] += part[b, c]
+        st = phi[b]
+        la = lam[b]
+        u = uinv[b * su]
+        d = ders[b * sd, 0]
+        sr = 0.0
+        si = 0.0
+        for j in prange(N >> 2):
+            i = ((j >> lo) << (lo + 1)) | (j & ((1 << lo) - 1))
+            i = ((i >> hi) << (hi + 1)) | (i & ((1 << hi) - 1))
+            v = 0j
+            if (i & cmask) == cval:
+                i1 = i | b0
+                i2 = i | b1
+                i3 = i1 | b1
+                p0 = st[i]
+                p1 = st[i1]
+                p2 = st[i2]
+                p3 = st[i3]
+                if upd:
+                    t0 = u[0, 0] * p0 + u[0, 1] * p1 + u[0, 2] * p2 + u[0, 3] * p3
+                    t1 = u[1, 0] * p0 + u[1, 1] * p1 + u[1, 2] * p2 + u[1, 3] * p3
+                    t2 = u[2, 0] * p0 + u[2, 1] * p1 + u[2, 2] * p2 + u[2, 3] * p3
+                    t3 = u[3, 0] * p0 + u[3, 1] * p1 + u[3, 2] * p2 + u[3, 3] * p3
+                    st[i] = t0
+                    st[i1] = t1
+                    st[i2] = t2
+                    st[i3] = t3
+                    p0 = t0
+                    p1 = t1
+                    p2 = t2
+                    p3 = t3
+                l0 = la[i]
+                l1 = la[i1]
+                l2 = la[i2]
+                l3 = la[i3]
+                v = (
+                    np.conj(l0) * (d[0, 0] * p0 + d[0, 1] * p1 + d[0, 2] * p2 + d[0, 3] * p3)
+                    + np.conj(l1) * (d[1, 0] * p0 + d[1, 1] * p1 + d[1, 2] * p2 + d[1, 3] * p3)
+                    + np.conj(l2) * (d[2, 0] * p0 + d[2, 1] * p1 + d[2, 2] * p2 + d[2, 3] * p3)
+                    + np.conj(l3) * (d[3, 0] * p0 + d[3, 1] * p1 + d[3, 2] * p2 + d[3, 3] * p3)
+                )
+                la[i] = u[0, 0] * l0 + u[0, 1] * l1 + u[0, 2] * l2 + u[0, 3] * l3
+                la[i1] = u[1, 0] * l0 + u[1, 1] * l1 + u[1, 2] * l2 + u[1, 3] * l3
+                la[i2] = u[2, 0] * l0 + u[2, 1] * l1 + u[2, 2] * l2 + u[2, 3] * l3
+                la[i3] = u[3, 0] * l0 + u[3, 1] * l1 + u[3, 2] * l2 + u[3, 3] * l3
+            sr += v.real
+            si += v.imag
+        out[b, 0] = complex(sr, si)
     return out
 
 
-@njit(cache=True)
-def _row_step_diag(phi, lam, qubits, dinv, dd, upd, j0, j1, acc):  # type: ignore[no-untyped-def]
+@njit(cache=True, fastmath=True)
+def _row_step_diag(phi, lam, qubits, dinv, dd, upd):  # type: ignore[no-untyped-def]
     k = qubits.shape[0]
-    P = dd.shape[0]
-    for i in range(j0, j1):
+    s = 0j
+    for i in range(phi.shape[0]):
         idx = 0
         for t in range(k):
             idx |= ((i >> qubits[t]) & 1) << t
@@ -210,38 +332,50 @@ def _row_step_diag(phi, lam, qubits, dinv, dd, upd, j0, j1, acc):  # type: ignor
             p = dinv[idx] * p
             phi[i] = p
         lv = lam[i]
-        c = np.conj(lv) * p
-        for r in range(P):
-            acc[r] += c * dd[r, idx]
+        s += np.conj(lv) * p * dd[idx]
         lam[i] = dinv[idx] * lv
+    return s
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, fastmath=True)
 def step_diag(phi, lam, qubits, dinv, ders, upd):  # type: ignore[no-untyped-def]
-    """As :func:`step_1q` for a diagonal gate over ``qubits`` (controls included):
-    ``dinv`` (Bm, 2**k) inverse diagonal, ``ders`` (Bd, P, 2**k) derivative diagonals (zero
-    outside the control block)."""
+    """As :func:`step_1q` for a diagonal gate over ``qubits`` (controls included) with one
+    angle: ``dinv`` (Bm, 2**k) inverse diagonal, ``ders`` (Bd, 1, 2**k) derivative diagonal
+    (zero outside the control block)."""
     B, N = phi.shape
-    P = ders.shape[1]
     su = np.int64(1) if dinv.shape[0] > 1 else np.int64(0)
     sd = np.int64(1) if ders.shape[0] > 1 else np.int64(0)
-    out = np.zeros((B, P), dtype=np.complex128)
+    out = np.zeros((B, 1), dtype=np.complex128)
+    if B * N < _SERIAL:
+        for b in range(B):
+            out[b, 0] = _row_step_diag(phi[b], lam[b], qubits, dinv[b * su], ders[b * sd, 0], upd)
+        return out
     if B >= _BATCH_PAR:
         for b in prange(B):
-            acc = np.zeros(P, dtype=np.complex128)
-            _row_step_diag(phi[b], lam[b], qubits, dinv[b * su], ders[b * sd], upd, 0, N, acc)
-            out[b] = acc
+            out[b, 0] = _row_step_diag(phi[b], lam[b], qubits, dinv[b * su], ders[b * sd, 0], upd)
         return out
-    nchunk = min(_NCHUNK, N)
-    step = (N + nchunk - 1) // nchunk
-    part = np.zeros((B, nchunk, P), dtype=np.complex128)
+    k = qubits.shape[0]
     for b in range(B):
-        for c in prange(nchunk):
-            _row_step_diag(phi[b], lam[b], qubits, dinv[b * su], ders[b * sd], upd,
-                           c * step, min(N, (c + 1) * step), part[b, c])
-    for b in range(B):
-        for c in range(nchunk):
-            out[b] += part[b, c]
+        st = phi[b]
+        la = lam[b]
+        dg = dinv[b * su]
+        dd = ders[b * sd, 0]
+        sr = 0.0
+        si = 0.0
+        for i in prange(N):
+            idx = 0
+            for t in range(k):
+                idx |= ((i >> qubits[t]) & 1) << t
+            p = st[i]
+            if upd:
+                p = dg[idx] * p
+                st[i] = p
+            lv = la[i]
+            v = np.conj(lv) * p * dd[idx]
+            la[i] = dg[idx] * lv
+            sr += v.real
+            si += v.imag
+        out[b, 0] = complex(sr, si)
     return out
 
 
@@ -281,21 +415,19 @@ def add_pauli(out, psi, xmask, zmask, ny, coeff):  # type: ignore[no-untyped-def
                 out[b, j] += ph * v
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, fastmath=True)
 def vdot_rows(a, b):  # type: ignore[no-untyped-def]
     """``sum_i conj(a[r, i]) b[r, i]`` per row, complex128."""
     B, N = a.shape
     out = np.zeros(B, dtype=np.complex128)
     for r in range(B):
-        nchunk = min(_NCHUNK, N)
-        step = (N + nchunk - 1) // nchunk
-        part = np.zeros(nchunk, dtype=np.complex128)
-        for c in prange(nchunk):
-            s = 0j
-            for i in range(c * step, min(N, (c + 1) * step)):
-                s += np.conj(a[r, i]) * b[r, i]
-            part[c] = s
-        out[r] = part.sum()
+        sr = 0.0
+        si = 0.0
+        for i in prange(N):
+            v = np.conj(a[r, i]) * b[r, i]
+            sr += v.real
+            si += v.imag
+        out[r] = complex(sr, si)
     return out
 
 
@@ -492,11 +624,12 @@ def _adjoint_core(
         ders = _derivatives(g, values, [k for k, _ in train], op)
         for li, lam in enumerate(lams):
             upd = li == 0
-            if op.kind == 0:
+            npar = ders.shape[1]
+            if op.kind == 0 and npar <= 3:
                 me = step_1q(phi, lam, int(op.qubits[0]), inv.data, ders, op.cmask, op.cval, upd)
-            elif op.kind == 1:
+            elif op.kind == 1 and npar == 1:
                 me = step_2q(phi, lam, int(op.qubits[0]), int(op.qubits[1]), inv.data, ders, op.cmask, op.cval, upd)
-            elif op.kind == 2:
+            elif op.kind == 2 and npar == 1:
                 me = step_diag(phi, lam, op.qubits, inv.data, ders, upd)
             else:
                 me = _step_generic(phi, lam, op, inv, ders, upd)
@@ -508,15 +641,17 @@ def _adjoint_core(
 
 
 def _step_generic(phi: np.ndarray, lam: np.ndarray, op: Op, inv: Op, ders: np.ndarray, upd: bool) -> np.ndarray:
-    """Dense k-qubit gates: copy, apply the base derivative in the control block, project the
-    rest to zero (the full derivative is zero outside the block), take the inner product."""
+    """Any other case (several angles on a 2-qubit or diagonal gate, dense k-qubit gates):
+    copy, apply the base derivative in the control block, project the rest to zero (the full
+    derivative is zero outside the block), take the inner product."""
     if upd:
         run_ops(phi, [inv])
     out = np.zeros((phi.shape[0], ders.shape[1]), dtype=np.complex128)
     for p in range(ders.shape[1]):
         tmp = phi.copy()
-        K.apply_kq(tmp, op.qubits, np.ascontiguousarray(ders[:, p].astype(phi.dtype)), op.cmask, op.cval)
-        if op.cmask:
+        dp = np.ascontiguousarray(ders[:, p].astype(phi.dtype))
+        run_ops(tmp, [Op(op.kind, op.qubits, dp, op.cmask, op.cval)])
+        if op.cmask and op.kind != 2:  # diagonal derivatives are already zero outside the block
             project_block(tmp, op.cmask, op.cval)
         out[:, p] = vdot_rows(lam, tmp)
     run_ops(lam, [inv])
