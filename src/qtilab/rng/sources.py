@@ -52,6 +52,8 @@ class BitSource:
 
     name: str = "source"
     description: str = ""
+    #: largest number of bits asked of :meth:`_generate` at once
+    MAX_REQUEST = 1 << 22
 
     def __init__(self) -> None:
         self._buf = np.zeros(0, dtype=np.uint8)
@@ -67,7 +69,8 @@ class BitSource:
         parts = [self._buf]
         have = self._buf.size
         while have < n:
-            new = np.asarray(self._generate(n - have), dtype=np.uint8)
+            # bounded requests keep the generators' temporaries small (a float per bit for some)
+            new = np.asarray(self._generate(min(n - have, self.MAX_REQUEST)), dtype=np.uint8)
             if new.size == 0:
                 raise DataError(f"{self.name}: the source ended after {have} of the {n} bits requested")
             parts.append(new)
