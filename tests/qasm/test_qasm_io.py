@@ -251,3 +251,18 @@ def test_writer_output_is_readable_text() -> None:
 def test_version_2_file_written_as_version_3_keeps_its_unitary() -> None:
     c = loads('OPENQASM 2.0; include "qelib1.inc"; qreg q[2]; h q[0]; cu3(0.1, 0.2, 0.3) q[0], q[1];')
     np.testing.assert_allclose(unitary_of(loads(dumps(c, 3))), unitary_of(c), atol=1e-10)
+
+
+@pytest.mark.parametrize(
+    "expr,value",
+    [
+        ("1 - 2 - 3", -4.0), ("8 / 2 / 2", 2.0), ("-2^2", -4.0), ("2^3^2", 512.0), ("2*3^2", 18.0),
+        ("-(1+2)*3", -9.0), ("2^-1", 0.5), ("+3 - -2", 5.0), ("pi/2 + pi/2", math.pi),
+        ("sqrt(4) * ln(exp(1.5))", 3.0), ("cos(0) + sin(0) + tan(0)", 1.0), ("1e-3 * 2E+2", 0.2),
+    ],
+)
+def test_expression_precedence(expr: str, value: float) -> None:
+    # the same rules as the usual mathematical notation (and Python's, with ^ for **)
+    for flat in (expr, f"({expr})"):
+        c = loads(f'OPENQASM 2.0; include "qelib1.inc"; qreg q[1]; rz({flat}) q[0];')
+        assert c[0].params[0] == pytest.approx(value, rel=1e-14, abs=1e-14)
