@@ -111,3 +111,26 @@ def test_excursion_refusals_follow_reference() -> None:
     r2 = nist.random_excursions(alt)
     assert not r2.applicable and "max(1000, n/100)" in r2.reason
     assert math.isnan(r2.p_value)
+
+
+@pytest.mark.slow
+def test_single_sequence_verdicts_are_calibrated() -> None:
+    """200 PCG64 sequences of 10^6 bits, each judged alone: every test should reject an ideal
+    generator about 1 % of the time (about 14 % of sequences fail some test of the 15), and the
+    second-level analysis over all 200 should pass."""
+    from qtilab.rng.battery import second_level
+    from qtilab.rng.nist import TESTS
+
+    res = run_battery(make_source("pcg64", seed=77), BatteryConfig(n_sequences=200, workers=2))
+    keys = list(TESTS)
+    any_fail = 0
+    for k in keys:
+        verdicts = [second_level([r], [k], 0.01)[k].passed for r in res.results]
+        judged = [v for v in verdicts if v is not None]
+        # Bin(n, 0.01) exceeds 6 % of n with probability < 1e-4 for n >= 100
+        assert sum(v is False for v in judged) <= 0.06 * len(judged), k
+    for r in res.results:
+        v = second_level([r], keys, 0.01)
+        any_fail += any(x.passed is False for x in v.values())
+    assert 5 <= any_fail <= 60
+    assert res.passed, [k for k, v in res.verdicts.items() if not v.passed]
