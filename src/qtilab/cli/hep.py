@@ -175,4 +175,4 @@ def demo_part(out_dir: Path, seed: int) -> None:
     )
     res = run_qsvm(cfg)
     _print_summary(res)
-    res.report("QSVM demo: ttH(γγ) vs γγ (short)").write(out_dir)
+    res.report("QSVM demo: ttH(γγ) vs γγ and tt̄+γγ (short)").write(out_dir)

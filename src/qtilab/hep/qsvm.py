@@ -183,8 +183,14 @@ class QSVMResult:
             for m, r in self.methods.items()
         }
 
-    def report(self, title: str = "QSVM study: ttH(γγ) vs γγ") -> Any:
+    def report(self, title: str | None = None) -> Any:
         """The :class:`qtilab.report.Report` (tables, ROC and scan figures, JSON data)."""
+        if title is None:
+            title = (
+                "QSVM study: ttH(γγ) vs γγ and tt̄+γγ"
+                if self.source.get("process") == "tth-yy"
+                else "QSVM study: signal vs background"
+            )
         return _make_report(self, title)
 
 
