@@ -64,4 +64,4 @@ def test_qsvc_passes_sklearn_estimator_checks():
 
 @pytest.mark.slow
 def test_vqc_passes_sklearn_estimator_checks():
-    _check(VQC(layers=1, max_iter=20, random_state=0), VQC_EXPECTED_FAILURES)
+    _check(VQC(random_state=0), VQC_EXPECTED_FAILURES)

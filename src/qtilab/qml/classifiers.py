@@ -110,7 +110,11 @@ class VQC(_sk_base.ClassifierMixin, _sk_base.BaseEstimator):  # type: ignore[mis
         c = enc.circuit(X)
         if c.n_qubits < self.n_readout_:
             raise ConfigError(f"{len(self.classes_)} classes need {self.n_readout_} readout qubits, the encoding has {c.n_qubits}")
-        return c.compose(self.ansatz_circuit_)
+        return c.compose(self._ansatz_circuit())
+
+    def _ansatz_circuit(self) -> Circuit:
+        # rebuilt when needed rather than stored: fitted estimators stay picklable
+        return make_ansatz(self.ansatz, self.encoding_.n_qubits, self.layers, prefix="w")
 
     def _observables(self) -> list[Observable]:
         return [Observable.z(q) for q in range(self.n_readout_)]
@@ -142,8 +146,7 @@ class VQC(_sk_base.ClassifierMixin, _sk_base.BaseEstimator):  # type: ignore[mis
             raise ConfigError(f"max_iter must be a positive integer, got {self.max_iter!r}")
         self.n_readout_ = 1 if C == 2 else C
         self.encoding_ = self._encoding(X.shape[1], C)
-        self.ansatz_circuit_ = make_ansatz(self.ansatz, self.encoding_.n_qubits, self.layers, prefix="w")
-        nw = self.ansatz_circuit_.num_parameters
+        nw = self._ansatz_circuit().num_parameters
         rng = np.random.default_rng(self.random_state)
         w0 = rng.uniform(-np.pi, np.pi, nw)
         K = self.n_readout_

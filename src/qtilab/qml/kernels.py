@@ -219,8 +219,7 @@ class QuantumKernel:
         EYv = EX if EY is None else EY
         if self.kind == "fidelity":
             # one matrix product for all pairs: <phi(x_i)|phi(y_j)>
-            G = EX.conj() @ EYv.T
-            K = G.real**2 + G.imag**2
+            K = _fidelity_gram(EX, None if sym else EYv)
             if self.shots is not None:
                 K = _shot_fidelity(K, int(self.shots), sym, rng)
             elif sym:
@@ -266,6 +265,22 @@ def bloch_vectors(states: np.ndarray) -> np.ndarray:
         out[:, 3 * q + 1] = SK.pauli_expectation(st, bit, bit, 1)
         out[:, 3 * q + 2] = SK.pauli_expectation(st, 0, bit, 0)
     return out
+
+
+def _fidelity_gram(A: np.ndarray, B: np.ndarray | None) -> np.ndarray:
+    """``|A^* B^T|**2``; for ``B=None`` the Hermitian product ``A A^dag`` by BLAS ``herk``
+    (half the work of a general product), mirrored into a full symmetric matrix."""
+    if B is None and A.dtype in (np.complex128, np.complex64):
+        from scipy.linalg import blas
+
+        herk = blas.zherk if A.dtype == np.complex128 else blas.cherk
+        C = herk(1.0, A)  # upper triangle of A A^dag = conj(<phi_i|phi_j>); |.|^2 is the same
+        K = C.real**2 + C.imag**2
+        iu = np.triu_indices(K.shape[0], 1)
+        K[(iu[1], iu[0])] = K[iu]
+        return np.asarray(K, dtype=np.float64)
+    G = A.conj() @ (A if B is None else B).T
+    return np.asarray(G.real**2 + G.imag**2, dtype=np.float64)
 
 
 def _shot_fidelity(K: np.ndarray, shots: int, sym: bool, rng: np.random.Generator) -> np.ndarray:
