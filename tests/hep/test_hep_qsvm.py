@@ -110,6 +110,9 @@ def test_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "9 qubits but only 5 features" in capsys.readouterr().err
     assert main(["hep", "info"]) == 0
     assert "m_yy" in capsys.readouterr().out
+    # a bad output name fails before any event is generated
+    assert main(["hep", "generate", "tth-yy", "--out", str(tmp_path / "ev.txt")]) == 1
+    assert ".npz or .parquet" in capsys.readouterr().err
 
 
 def test_cli_generate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -72,8 +72,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def _generate(args: argparse.Namespace) -> int:
+    from qtilab.errors import ConfigError
     from qtilab.hep.generation import GenerationConfig, generate
 
+    if Path(args.out).suffix not in (".npz", ".parquet"):
+        # checked before the (long) generation, not after it
+        raise ConfigError(f"--out {args.out!r}: use a .npz or .parquet file name")
     cfg = GenerationConfig(process=args.process, events=args.events, seed=args.seed, workers=args.workers)
     table = generate(cfg, progress=True)
     path = table.save(args.out)
