@@ -146,7 +146,7 @@ def main() -> None:
             qiskit_note = (
                 f"Qiskit param-shift (Aer EstimatorV2, statevector): measured {tq:.4g} s for the first {npar} "
                 f"of {2 * n * L} parameters ({2 * npar} circuit runs; median of {len(times)}, run after the "
-                f"interleaved pair), max |grad - qtilab| = {dev:.1e}. Linear extrapolation to all "
+                f"interleaved pair), max abs difference to qtilab {dev:.1e}. Linear extrapolation to all "
                 f"{2 * n * L} parameters (not measured): {full:.4g} s, i.e. {full / qt:.3g}x qtilab's time."
             )
             print(qiskit_note, flush=True)
@@ -156,7 +156,7 @@ def main() -> None:
         dev = float(np.max(np.abs(np.asarray(g).reshape(-1) - ref)))
         for e in b.entries:
             if e.contender == name:
-                e.extra["max |grad - qtilab|"] = f"{dev:.1e}"
+                e.extra["max abs diff to qtilab"] = f"{dev:.1e}"
         print(f"{name}: max |grad - qtilab| = {dev:.2e}")
     if qiskit_note:
         b.notes.append(qiskit_note)

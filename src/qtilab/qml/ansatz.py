@@ -187,51 +187,46 @@ def sim_circuit(number: int, n_qubits: int = 4, layers: int = 1, prefix: str = "
     n, L = _check(n_qubits, layers, min_qubits=2)
     w = _Weights(prefix)
     c = Circuit(n, name=f"sim{number}")
-    all_q = range(n)
-
-    def rot(name: str, qubits: Any = all_q) -> None:
-        for q in qubits:
-            getattr(c, name)(w(), q)
-
-    def ctrl(name: str, pairs: list[tuple[int, int]]) -> None:
-        for a, b in pairs:
-            if name in ("cx", "cz"):
-                getattr(c, name)(a, b)
-            else:
-                getattr(c, name)(w(), a, b)
-
-    def brick_mid(pairs: list[tuple[int, int]]) -> list[int]:
-        return sorted({q for p in pairs for q in p})
-
-    body: dict[int, Callable[[], None]] = {
-        1: lambda: (rot("rx"), rot("rz")),
-        2: lambda: (rot("rx"), rot("rz"), ctrl("cx", _ladder(n))),
-        3: lambda: (rot("rx"), rot("rz"), ctrl("crz", _ladder(n))),
-        4: lambda: (rot("rx"), rot("rz"), ctrl("crx", _ladder(n))),
-        5: lambda: (rot("rx"), rot("rz"), ctrl("crz", _all_to_all(n)), rot("rx"), rot("rz")),
-        6: lambda: (rot("rx"), rot("rz"), ctrl("crx", _all_to_all(n)), rot("rx"), rot("rz")),
-        7: lambda: (rot("rx"), rot("rz"), ctrl("crz", _pairs_even(n)), rot("rx"), rot("rz"), ctrl("crz", _pairs_odd(n))),
-        8: lambda: (rot("rx"), rot("rz"), ctrl("crx", _pairs_even(n)), rot("rx"), rot("rz"), ctrl("crx", _pairs_odd(n))),
-        9: lambda: ([c.h(q) for q in all_q], ctrl("cz", _ladder(n)), rot("rx")),
-        10: lambda: (rot("ry"), ctrl("cz", _cz_ring(n)), rot("ry")),
-        11: lambda: (
-            rot("ry"), rot("rz"), ctrl("cx", _pairs_even(n)),
-            rot("ry", brick_mid(_pairs_odd(n))), rot("rz", brick_mid(_pairs_odd(n))), ctrl("cx", _pairs_odd(n)),
-        ),
-        12: lambda: (
-            rot("ry"), rot("rz"), ctrl("cz", _pairs_even(n)),
-            rot("ry", brick_mid(_pairs_odd(n))), rot("rz", brick_mid(_pairs_odd(n))), ctrl("cz", _pairs_odd(n)),
-        ),
-        13: lambda: (rot("ry"), ctrl("crz", _ring_a(n)), rot("ry"), ctrl("crz", _ring_b(n))),
-        14: lambda: (rot("ry"), ctrl("crx", _ring_a(n)), rot("ry"), ctrl("crx", _ring_b(n))),
-        15: lambda: (rot("ry"), ctrl("cx", _ring_a(n)), rot("ry"), ctrl("cx", _ring_b(n))),
-        16: lambda: (rot("rx"), rot("rz"), ctrl("crz", _pairs_even(n)), ctrl("crz", _pairs_odd(n))),
-        17: lambda: (rot("rx"), rot("rz"), ctrl("crx", _pairs_even(n)), ctrl("crx", _pairs_odd(n))),
-        18: lambda: (rot("rx"), rot("rz"), ctrl("crz", _ring_a(n))),
-        19: lambda: (rot("rx"), rot("rz"), ctrl("crx", _ring_a(n))),
+    everyone = list(range(n))
+    mid = sorted({q for p in _pairs_odd(n) for q in p})  # circuits 11, 12: middle qubits
+    # one layer as data: (gate, qubits) for rotations/H, (gate, [(control, target)]) for
+    # two-qubit gates (names starting with "c")
+    Step = tuple[str, Any]
+    layer: dict[int, list[Step]] = {
+        1: [("rx", everyone), ("rz", everyone)],
+        2: [("rx", everyone), ("rz", everyone), ("cx", _ladder(n))],
+        3: [("rx", everyone), ("rz", everyone), ("crz", _ladder(n))],
+        4: [("rx", everyone), ("rz", everyone), ("crx", _ladder(n))],
+        5: [("rx", everyone), ("rz", everyone), ("crz", _all_to_all(n)), ("rx", everyone), ("rz", everyone)],
+        6: [("rx", everyone), ("rz", everyone), ("crx", _all_to_all(n)), ("rx", everyone), ("rz", everyone)],
+        7: [("rx", everyone), ("rz", everyone), ("crz", _pairs_even(n)), ("rx", everyone), ("rz", everyone), ("crz", _pairs_odd(n))],
+        8: [("rx", everyone), ("rz", everyone), ("crx", _pairs_even(n)), ("rx", everyone), ("rz", everyone), ("crx", _pairs_odd(n))],
+        9: [("h", everyone), ("cz", _ladder(n)), ("rx", everyone)],
+        10: [("ry", everyone), ("cz", _cz_ring(n)), ("ry", everyone)],
+        11: [("ry", everyone), ("rz", everyone), ("cx", _pairs_even(n)), ("ry", mid), ("rz", mid), ("cx", _pairs_odd(n))],
+        12: [("ry", everyone), ("rz", everyone), ("cz", _pairs_even(n)), ("ry", mid), ("rz", mid), ("cz", _pairs_odd(n))],
+        13: [("ry", everyone), ("crz", _ring_a(n)), ("ry", everyone), ("crz", _ring_b(n))],
+        14: [("ry", everyone), ("crx", _ring_a(n)), ("ry", everyone), ("crx", _ring_b(n))],
+        15: [("ry", everyone), ("cx", _ring_a(n)), ("ry", everyone), ("cx", _ring_b(n))],
+        16: [("rx", everyone), ("rz", everyone), ("crz", _pairs_even(n)), ("crz", _pairs_odd(n))],
+        17: [("rx", everyone), ("rz", everyone), ("crx", _pairs_even(n)), ("crx", _pairs_odd(n))],
+        18: [("rx", everyone), ("rz", everyone), ("crz", _ring_a(n))],
+        19: [("rx", everyone), ("rz", everyone), ("crx", _ring_a(n))],
     }
     for _ in range(L):
-        body[number]()
+        for gate, where in layer[number]:
+            if gate == "h":
+                for q in where:
+                    c.h(q)
+            elif gate in ("cx", "cz"):
+                for a, b in where:
+                    getattr(c, gate)(a, b)
+            elif gate.startswith("c"):
+                for a, b in where:
+                    getattr(c, gate)(w(), a, b)
+            else:
+                for q in where:
+                    getattr(c, gate)(w(), q)
     return c
 
 

@@ -216,7 +216,7 @@ class VQC(_sk_base.ClassifierMixin, _sk_base.BaseEstimator):  # type: ignore[mis
         return _softmax(d)
 
     def predict_log_proba(self, X: Any) -> np.ndarray:
-        return np.log(np.clip(self.predict_proba(X), 1e-300, None))
+        return np.asarray(np.log(np.clip(self.predict_proba(X), 1e-300, None)))
 
     def predict(self, X: Any) -> np.ndarray:
         d = self.decision_function(X)

@@ -363,7 +363,7 @@ class AmplitudeEncoding(Encoding):
         if np.any(norms == 0):
             bad = int(np.flatnonzero(norms == 0)[0])
             raise DataError(f"{self.name}: sample {bad} is the zero vector, which has no direction to encode")
-        return v / norms[:, None]
+        return np.asarray(v / norms[:, None])
 
     def states(self, X: Any, dtype: Any = np.complex128) -> np.ndarray:
         return np.ascontiguousarray(self.vectors(X), dtype=dtype)

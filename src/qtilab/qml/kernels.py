@@ -233,7 +233,7 @@ class QuantumKernel:
         K = np.exp(-self.gamma * 0.5 * np.maximum(d2, 0.0))
         if sym:
             np.fill_diagonal(K, 1.0)
-        return K
+        return np.asarray(K)
 
     def evaluate(self, X: Any, Y: Any = None) -> np.ndarray:
         """The kernel matrix ``K[i, j] = k(X[i], Y[j])`` (``Y=None``: ``Y = X``, symmetric).
@@ -288,7 +288,7 @@ def _shot_fidelity(K: np.ndarray, shots: int, sym: bool, rng: np.random.Generato
     k(x, y), so the estimate is Binomial(shots, k) / shots (diagonal exactly 1 when symmetric)."""
     p = np.clip(K, 0.0, 1.0)
     if not sym:
-        return rng.binomial(shots, p) / shots
+        return np.asarray(rng.binomial(shots, p) / shots)
     n = K.shape[0]
     iu = np.triu_indices(n, 1)
     est = np.eye(n)
@@ -432,11 +432,13 @@ class QSVC(_sk_base.ClassifierMixin, _sk_base.BaseEstimator):  # type: ignore[mi
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities from Platt scaling of the decision values, (N, n_classes)."""
         dec = self.decision_function(X)
+        if self.platt_ is None:
+            raise AttributeError("predict_proba needs probability=True at fit time")
         return np.asarray(self.platt_.predict_proba(dec.reshape(dec.shape[0], -1)))
 
     @_available_if(_check_proba)  # type: ignore[misc]
     def predict_log_proba(self, X: Any) -> np.ndarray:
-        return np.log(np.clip(self.predict_proba(X), 1e-300, None))
+        return np.asarray(np.log(np.clip(self.predict_proba(X), 1e-300, None)))
 
 
 __all__ = ["KernelDiagnostics", "QSVC", "QuantumKernel", "bloch_vectors", "kernel_diagnostics", "kernel_target_alignment"]
