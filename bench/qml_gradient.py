@@ -110,6 +110,7 @@ def main() -> None:
     ap.add_argument("--no-qiskit", action="store_true")
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "qml_gradient.md"))
     args = ap.parse_args()
+    load0 = os.getloadavg()[0]
     n, L = args.qubits, args.layers
     theta = np.random.default_rng(1).uniform(0, 2 * np.pi, 2 * n * L)
     circ = qtilab_circuit(n, L)
@@ -162,8 +163,9 @@ def main() -> None:
         b.notes.append(qiskit_note)
         b.notes.append("")
     b.notes.append(
-        "Machine shared with other engineers' jobs (2 cores, load average about 10 during the run): "
-        f"ratios are indicative. qtilab and PennyLane were interleaved. OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')} for all contenders "
+        f"Machine shared with other engineers' jobs (2 cores; 1-minute load average {load0:.1f} at the "
+        f"start, {os.getloadavg()[0]:.1f} at the end): ratios are indicative. "
+        f"qtilab and PennyLane were interleaved. OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')} for all contenders "
         "(with the default spinning wait, qtilab's parallel kernels stalled on the loaded machine: "
         "several times slower, see docs/qml.md)."
     )

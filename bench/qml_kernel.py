@@ -80,6 +80,7 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "qml_kernel.md"))
     args = ap.parse_args()
+    load0 = os.getloadavg()[0]
     X = np.random.default_rng(7).uniform(0, np.pi, size=(args.n, args.features))
     qk = QuantumKernel(feature_map="zz", n_qubits=args.features, reps=args.reps, scale=1.0)
 
@@ -107,7 +108,8 @@ def main() -> None:
                 e.extra["max abs diff to qtilab"] = f"{dev:.1e}"
         print(f"{name}: max |K - K_qtilab| = {dev:.2e}")
     b.notes.append(
-        "Machine shared with other engineers' jobs (2 cores, load average about 10): ratios are indicative. "
+        f"Machine shared with other engineers' jobs (2 cores; 1-minute load average {load0:.1f} at the "
+        f"start, {os.getloadavg()[0]:.1f} at the end): ratios are indicative. "
         f"Contenders interleaved in each repeat. OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}. "
         "qtilab computes the ZZ states from the map's structure (H layers as Walsh-Hadamard butterflies, "
         "the phases of all samples as one real matrix product; tested equal to simulating the gate "
