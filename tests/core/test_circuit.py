@@ -169,3 +169,20 @@ def test_import_qtilab_is_light() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split(maxsplit=1)
     assert out[1].strip() == "[]", f"import qtilab loaded heavy modules: {out[1]}"
     assert float(out[0]) < 1.0  # target 0.3 s; loose bound for a loaded CI machine
+
+
+def test_circuits_with_symbols_and_arrays_pickle_round_trip() -> None:
+    import pickle
+
+    a = Parameter("a")
+    c = Circuit(2).rx(a, 0).ry(2 * a + 1, 1).rz(np.array([0.1, 0.2]), 0)
+    back = pickle.loads(pickle.dumps(c))
+    assert back == c
+    assert pickle.loads(pickle.dumps({a: 1.0})) == {a: 1.0}
+
+
+def test_non_contiguous_array_parameter_is_accepted() -> None:
+    angles = np.arange(12.0).reshape(3, 4)[:, 1]  # a strided view, copied by validation
+    c = Circuit(2).controlled("ry", [0], [1], [angles])
+    assert np.array_equal(c[0].params[0], angles)
+    assert c.batch_size == 3

@@ -326,7 +326,8 @@ class Circuit:
             )
         if b is not None:
             self._batch = b
-        self._gates.append(gate if params == gate.params else gate.replace(params=params))
+        same = len(params) == len(gate.params) and all(a is b for a, b in zip(params, gate.params))
+        self._gates.append(gate if same else gate.replace(params=params))
         return self
 
     def _add(self, name: str, qubits: Sequence[int], params: Sequence[Any] = (), ctrl: int = 0) -> Circuit:

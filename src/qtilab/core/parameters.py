@@ -156,6 +156,10 @@ class ParameterExpression:
     def to_dict(self) -> dict[str, Any]:
         return {"terms": {p.name: c for p, c in self._terms.items()}, "const": self._const}
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # pickle by value: the default protocol would hash Parameters before their name is set
+        return (ParameterExpression, (dict(self._terms), self._const))
+
 
 class Parameter(ParameterExpression):
     """A named symbolic parameter, bound later by name or by order.
@@ -188,6 +192,9 @@ class Parameter(ParameterExpression):
 
     def __repr__(self) -> str:
         return f"Parameter({self._name!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Parameter, (self._name,))
 
     def __str__(self) -> str:
         return self._name
