@@ -13,10 +13,10 @@ Method
 * Timed: one call that simulates from |0...0> and returns the state vector; circuit
   conversion happens before. Median of ``--repeats`` (>= 5) interleaved repeats (A B C, A B
   C, ...) after one warm-up call (which also compiles qtilab's kernels).
-* Threads: each thread setting runs in its own process with ``OMP_NUM_THREADS`` and
-  ``NUMBA_NUM_THREADS`` set (qulacs and lightning read OpenMP settings when they load), plus
-  each library's own option (Aer ``max_parallel_threads``, qsim ``cpu_threads``,
-  ``qibo.set_threads``, ``numba.set_num_threads``).
+* Threads: each thread setting runs in its own process with ``OMP_NUM_THREADS`` set (qulacs
+  and lightning read OpenMP settings when they load), plus each library's own option (Aer
+  ``max_parallel_threads``, qsim ``cpu_threads``, ``qibo.set_threads``, and
+  ``numba.set_num_threads`` for qtilab).
 * Budget: at sizes above ``--small`` only the peers within ``--keep`` x of the fastest
   complex128 peer at the small size run (the others are listed as skipped with that ratio), and
   a contender whose warm-up call exceeds ``--cap`` seconds is not repeated (its single time is
@@ -161,7 +161,7 @@ def markdown(rows: list[dict[str, Any]], args: argparse.Namespace, started: str)
         "",
         f"Run {started} on {platform.machine()} ({platform.processor() or 'cpu'}), {os.cpu_count()} CPUs, "
         f"Python {platform.python_version()}, by `python bench/statevector.py` "
-        f"(repeats {args.repeats}, last plan `{args.plan}`; rows of earlier runs kept with --append). Median of {args.repeats} interleaved repeats after one "
+        f"(repeats {args.repeats}; plan: {args.plan}). Median of {args.repeats} interleaved repeats after one "
         "warm-up. **The machine was shared with other engineers' jobs during the run** (load average "
         f"{os.getloadavg()[0]:.1f} at the end on {os.cpu_count()} cores): absolute times are inflated and "
         "noisy, the ratios of interleaved runs are what to read.",
@@ -210,6 +210,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cap", type=float, default=120.0, help="seconds; a slower warm-up run is not repeated")
     ap.add_argument("--out", default=str(HERE / "results" / "statevector.md"))
     ap.add_argument("--append", action="store_true", help="keep the rows of the previous run (.json beside --out) that this run does not redo")
+    ap.add_argument("--render", nargs="+", default=None, metavar="JSON",
+                    help="run nothing: merge the rows of these .json files (later ones win) into --out")
     ap.add_argument("--tune", type=int, default=0, help="only measure qtilab's fusion sizes at this many qubits")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -222,6 +224,19 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     import datetime as dt
 
+    if args.render:
+        merged: dict[tuple[str, int], list[dict[str, Any]]] = {}
+        for f in args.render:
+            for r in json.loads(Path(f).read_text()):
+                merged.setdefault((r["workload"], r["threads"]), [])
+            for key in {(r["workload"], r["threads"]) for r in json.loads(Path(f).read_text())}:
+                merged[key] = [r for r in json.loads(Path(f).read_text()) if (r["workload"], r["threads"]) == key]
+        allrows = [r for rs in merged.values() for r in rs]
+        stamp = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        Path(args.out).with_suffix(".json").write_text(json.dumps(allrows, indent=1))
+        Path(args.out).write_text(markdown(allrows, args, f"(merged {stamp} from {len(args.render)} runs)"))
+        print(Path(args.out).read_text())
+        return 0
     started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     rows: list[dict[str, Any]] = []
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
@@ -232,7 +247,9 @@ def main(argv: list[str] | None = None) -> int:
     for t in args.threads.split(","):
         env = dict(os.environ)
         if t != "all":
-            env.update(OMP_NUM_THREADS=t, NUMBA_NUM_THREADS=t, OPENBLAS_NUM_THREADS=t, MKL_NUM_THREADS=t)
+            # numba threads are set in-process (numba.set_num_threads, qibo.set_threads):
+            # qibojit's backend fails to start under NUMBA_NUM_THREADS below the CPU count
+            env.update(OMP_NUM_THREADS=t, OPENBLAS_NUM_THREADS=t, MKL_NUM_THREADS=t)
         cmd = [sys.executable, __file__, "--worker", "--threads", t, "--plan", args.plan, "--repeats",
                str(args.repeats), "--peers", args.peers, "--small", str(args.small), "--keep", str(args.keep),
                "--cap", str(args.cap)]

@@ -8,7 +8,7 @@ simulates it from |0...0> in complex128 and returns the final state vector. A pe
 installed is reported as skipped.
 
 Threads: each library is told the thread count through its own mechanism --
-qtilab and qibojit through numba (``NUMBA_NUM_THREADS`` / ``numba.set_num_threads``), Qiskit
+qtilab and qibojit through numba (``numba.set_num_threads``, ``qibo.set_threads``), Qiskit
 Aer through ``max_parallel_threads``, qsim through ``QSimOptions(cpu_threads=...)``, qulacs and
 lightning.qubit through OpenMP (``OMP_NUM_THREADS``, read when they load, so the benchmark
 script runs each thread setting in its own process).
