@@ -34,8 +34,16 @@ test: $(VENV)/.test-stamp
 test-slow: $(VENV)/.test-stamp
 	$(PY) -m pytest -m slow $(PYTEST_ARGS)
 
-bench: $(VENV)/.test-stamp
-	$(PY) bench/run_all.py
+# the peers need their own environment: qibojit pins older numba/numpy than qtilab's
+PEERS_VENV ?= .venv-peers
+$(PEERS_VENV)/.peers-stamp: pyproject.toml
+	$(PYTHON) -m venv $(PEERS_VENV)
+	$(PEERS_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(PEERS_VENV)/bin/python -m pip install --quiet -e '.[test,peers]'
+	touch $@
+
+bench: $(PEERS_VENV)/.peers-stamp
+	$(PEERS_VENV)/bin/python bench/run_all.py
 
 lint: $(VENV)/.test-stamp
 	$(VENV)/bin/ruff check src tests bench
