@@ -33,7 +33,7 @@ def test_corrects_and_is_efficient(q: float) -> None:
     assert r.n_frames == 8
     assert r.errors_before == int(np.count_nonzero(a != b))
     # leakage is at least the Shannon limit n h(Q) (up to fluctuations) and at most 1.2 n h(Q)
-    assert 1.0 < r.efficiency <= 1.2
+    assert r.efficiency > 1.0 and r.efficiency <= 1.2
     hq = -r.qber * math.log2(r.qber) - (1 - r.qber) * math.log2(1 - r.qber)
     assert r.leaked_bits == pytest.approx(r.efficiency * r.n_bits * hq)
 
