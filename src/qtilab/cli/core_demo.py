@@ -28,6 +28,10 @@ def demo_part(out_dir: Path, seed: int) -> None:
 
     rep = Report("qtilab simulator demo", meta={"seed": seed})
     rows = []
+    # the first call loads (or, on a fresh install, compiles) the numba kernels: time it apart
+    t0 = time.perf_counter()
+    simulate(Circuit(2).h(0).cx(0, 1))
+    print(f"engine ready in {time.perf_counter() - t0:.2f} s (numba kernels loaded/compiled once per process)")
     # GHZ on 12 qubits
     n = 12
     ghz = Circuit(n, name="ghz").h(0)

@@ -82,6 +82,10 @@ def gradient_study(qubits: int, layers: int, check: bool, seed: int | None) -> d
 
     c = hardware_efficient(qubits, layers)
     theta = list(np.random.default_rng(seed).uniform(0, 2 * np.pi, c.num_parameters))
+    # warm up on the same circuit so that the timings below exclude numba's one-off compilation
+    adjoint_jacobian(c, "Z0", theta)
+    if check:
+        parameter_shift_jacobian(c, "Z0", theta)
     t0 = time.perf_counter()
     g = adjoint_jacobian(c, "Z0", theta)
     out: dict[str, Any] = {
