@@ -20,7 +20,10 @@ from qtilab import __version__
 from qtilab.errors import QtilabError
 
 #: command-group modules, in the order they appear in ``--help`` and in ``qtilab demo``
-GROUPS = ("run", "demo", "bench", "qasm", "rng", "qkd", "hep", "qml")
+GROUPS = (
+    "run", "demo", "bench", "qasm", "rng", "qkd", "hep", "qml",
+    "algo", "eo", "service", "report", "catalogue", "docs",
+)
 
 
 def _group_modules() -> list[object]:
