@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"  # tests/data: see its README for sources
 
 
 def e_bits(n: int) -> np.ndarray:
@@ -39,7 +39,5 @@ def e_million() -> np.ndarray:
 
 @pytest.fixture(scope="session")
 def nist_examples() -> list[dict[str, Any]]:
-    path = SHARED / "nist" / "sp800_22_section2_examples.json"
-    if not path.exists():
-        pytest.skip(f"{path} not found")
+    path = DATA / "nist" / "sp800_22_section2_examples.json"
     return list(json.loads(path.read_text())["examples"])

@@ -1,6 +1,6 @@
 """The SP 800-22 tests against published values.
 
-- Section 2 worked examples (``../shared/data/nist/sp800_22_section2_examples.json``): the
+- Section 2 worked examples (``tests/data/nist/sp800_22_section2_examples.json``): the
   reference code's value (sts-2.1.2) is the authority; where it has none, the document's.
 - Appendix B: the document's P-values for the first 10^6 bits of e, computed with mpmath.
 """
@@ -77,12 +77,8 @@ def test_every_example_is_covered(nist_examples: list[dict[str, Any]]) -> None:
     assert {e["section"] for e in nist_examples} >= SPECIAL
 
 
-_EXAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "nist" / "sp800_22_section2_examples.json"
-_INDICES = (
-    [i for i, e in enumerate(json.loads(_EXAMPLES.read_text())["examples"]) if e["section"] not in SPECIAL]
-    if _EXAMPLES.exists()
-    else []
-)
+_EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "nist" / "sp800_22_section2_examples.json"
+_INDICES = [i for i, e in enumerate(json.loads(_EXAMPLES.read_text())["examples"]) if e["section"] not in SPECIAL]
 
 
 @pytest.mark.parametrize("index", _INDICES)
