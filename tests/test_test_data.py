@@ -25,7 +25,7 @@ def test_every_data_file_is_described() -> None:
 
 
 def test_no_test_reads_outside_the_repository() -> None:
-    # a clone alone runs the suite: no test may look for the sibling ../shared folder
+    # a clone alone runs the suite: no test may look for the sibling folder of shared material
     offenders = []
     needles = ['"' + "shared" + '"', "'" + "shared" + "'", "../" + "shared"]
     for f in (REPO / "tests").rglob("*.py"):
