@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 # extras installed by `make demo` and `make test`
-DEMO_EXTRAS ?= plot,qasm,server,hep,ml,fast
+DEMO_EXTRAS ?= plot,qasm,server,hep,ml,fast,eo
 TEST_EXTRAS ?= test
 PYTEST_ARGS ?=
 
