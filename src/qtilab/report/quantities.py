@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class Quantity:
         return f"{self.label} ({self.unit})" if self.unit else self.label
 
 
-QuantityLike = Union[Quantity, tuple[str, str], str]
+QuantityLike = Quantity | tuple[str, str] | str
 
 
 def as_quantity(q: QuantityLike) -> Quantity:

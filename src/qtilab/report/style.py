@@ -56,7 +56,7 @@ def rc_context() -> AbstractContextManager[Any]:
 
     rc = dict(RC)
     rc["axes.prop_cycle"] = cycler(color=list(PALETTE))
-    return mpl.rc_context(rc)
+    return mpl.rc_context(rc)  # type: ignore[arg-type]
 
 
 def new_figure(figsize: tuple[float, float] = (6.4, 4.4)) -> Any:
