@@ -71,9 +71,22 @@ def _serve(args: argparse.Namespace) -> int:
     from qtilab.qkd.kms.server import serve
 
     cfg = load_config(args.config)
+    configure_logging(args.log_level)
     print(f"KME {cfg.kme_id} on https://{cfg.host}:{cfg.port} (store {cfg.database})", file=sys.stderr, flush=True)
     serve(cfg, log_level=args.log_level)
     return 0
+
+
+def configure_logging(level: str) -> None:
+    """``--log-level`` for the KME's own logger (``qtilab.kms``) as well as uvicorn's.
+
+    The HTTP client's per-request lines (``httpx``, relays to peers) show only at ``debug``.
+    """
+    import logging
+
+    lvl = getattr(logging, level.upper())
+    logging.getLogger("qtilab.kms").setLevel(lvl)
+    logging.getLogger("httpx").setLevel(lvl if lvl <= logging.DEBUG else max(lvl, logging.WARNING))
 
 
 def _client(args: argparse.Namespace) -> Any:

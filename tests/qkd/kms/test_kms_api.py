@@ -74,7 +74,7 @@ def test_relayed_flow_master_and_slave_get_the_same_keys_once(net: Any) -> None:
         assert len({m for _, m in got}) == 3
         with pytest.raises(KMSClientError) as ei:
             slave.get_key_with_id("SAE-1", ids[:1])
-        assert ei.value.status == 400
+        assert ei.value.status == 401  # already delivered: the uniform "not available" answer
     # KME-B relayed the keys (it is on the path) and stores none of them
     assert "forwarded 3 key(s) KME-A -> KME-C" in net.kmes["KME-B"].log.read_text()
 
@@ -101,7 +101,7 @@ def test_local_pair_and_multicast(net: Any) -> None:
             assert _keys_ok(c.get_key_with_id("SAE-1", ids), 2, 256) == multi
             with pytest.raises(KMSClientError) as ei:
                 c.get_key_with_id("SAE-1", ids)
-            assert ei.value.status == 400
+            assert ei.value.status == 401
 
 
 def test_a_sae_gets_only_its_own_keys(net: Any) -> None:
@@ -111,12 +111,40 @@ def test_a_sae_gets_only_its_own_keys(net: Any) -> None:
         with pytest.raises(KMSClientError) as ei:
             other.get_key_with_id("SAE-1", ids)
         assert ei.value.status == 401
+        not_shared = ei.value.message
         # naming another master does not help
         with pytest.raises(KMSClientError) as ei:
             s2.get_key_with_id("SAE-3", ids)
         assert ei.value.status == 401
         # the refusals delivered nothing: the rightful slave still gets both keys
         assert len(s2.get_key_with_id("SAE-1", ids)["keys"]) == 2
+        # a key that never existed reads exactly like a key of another pair
+        unknown = str(uuid.uuid4())
+        with pytest.raises(KMSClientError) as ei:
+            other.get_key_with_id("SAE-1", [unknown])
+        assert ei.value.status == 401
+        assert ei.value.message.replace(unknown, "<id>") == not_shared.replace(ids[0], "<id>")
+
+
+def test_same_401_whether_or_not_a_key_id_exists(net: Any) -> None:
+    """Existing-but-not-yours, never-existed, delivered, and unknown-master give one answer."""
+    with net.client("SAE-1") as m, net.client("SAE-4") as s4, net.client("SAE-2") as s2:
+        kid = m.get_key("SAE-2", number=1)["keys"][0]["key_ID"]
+        ghost = str(uuid.uuid4())
+        answers = []
+        for client, master, key_id in [(s4, "SAE-1", kid), (s4, "SAE-1", ghost), (s4, "SAE-9", ghost),
+                                       (s2, "SAE-3", kid), (s2, "SAE-1", ghost)]:
+            with pytest.raises(KMSClientError) as ei:
+                client.get_key_with_id(master, [key_id])
+            answers.append((ei.value.status, ei.value.message.replace(key_id, "<id>").replace(master, "<m>")))
+        assert s2.get_key_with_id("SAE-1", [kid])["keys"][0]["key_ID"] == kid
+        with pytest.raises(KMSClientError) as ei:  # delivered (and erased): the same answer again
+            s2.get_key_with_id("SAE-1", [kid])
+        answers.append((ei.value.status, ei.value.message.replace(kid, "<id>").replace("SAE-1", "<m>")))
+    # SAE-4 and SAE-2 differ only in the SAE named in the message
+    assert {(st, msg.replace("SAE-4", "<s>").replace("SAE-2", "<s>")) for st, msg in answers} == {
+        (401, "key_ID <id> is not available to SAE <s> from master SAE <m> "
+              "(unknown, expired, already delivered, or not shared with this SAE)")}
 
 
 def test_identity_comes_from_the_certificate(net: Any) -> None:
@@ -173,7 +201,6 @@ def test_tls_refuses_clients_without_valid_certificate(net: Any, tmp_path: Any) 
         ("post", "SAE-2/dec_keys", {"key_IDs": [{"key_ID": "x"}]}, "UUID"),
         ("post", "SAE-2/dec_keys", {"keys": []}, "key_IDs"),
         ("post", "SAE-2/dec_keys", {"key_IDs": [{"key_ID": "5b6c4f2e-4c7a-4d1e-9a53-3c8d3a2b1f00"}] * 2}, "more than once"),
-        ("post", "SAE-2/dec_keys", {"key_IDs": [{"key_ID": "5b6c4f2e-4c7a-4d1e-9a53-3c8d3a2b1f00"}]}, "unknown"),
     ],
 )
 def test_malformed_requests_get_400_with_a_message(net: Any, method: str, path: str, body: Any, needle: str) -> None:
@@ -222,7 +249,7 @@ def test_cli_client(net: Any, capsys: pytest.CaptureFixture[str]) -> None:
     rc = main(["qkd", "kms", "get-key-with-id", "--url", net.kmes["KME-C"].url, "--ca", str(net.files.ca),
                "--cert", str(net.files.sae_certs["SAE-2"][0]), "--key", str(net.files.sae_certs["SAE-2"][1]),
                "SAE-1", ids[0]])
-    assert rc == 1 and "400" in capsys.readouterr().err
+    assert rc == 1 and "401" in capsys.readouterr().err
 
 
 def test_logs_never_contain_key_material(net: Any) -> None:

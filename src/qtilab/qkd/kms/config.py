@@ -7,6 +7,8 @@ Example (paths are relative to the file)::
     host = "127.0.0.1"
     port = 8443
     database = "sqlite:///kme-a.db"   # or postgresql+psycopg://user:pw@host/db
+    max_body_bytes = 65536            # larger request bodies get HTTP 413 (checked while reading)
+    ready_timeout_s = 30.0            # at start, wait up to this long for key in every link pool
 
     [tls]
     cert = "kme-a.pem"                # server certificate (also the client cert for relays)
@@ -22,18 +24,20 @@ Example (paths are relative to the file)::
     max_key_per_request = 128
     max_key_count = 100000
     max_SAE_ID_count = 2              # additional slave SAEs per request
+    key_lifetime_s = 3600.0           # undelivered keys are erased after this long
 
-    [[sae]]                           # every SAE of the network, with its KME
+    [[sae]]                           # the SAEs attached to this KME (others: discovered)
     id = "SAE-1"
     kme = "KME-A"
     cert = "sae-1.pem"                # or cert_sha256 = "<hex SHA-256 of the DER certificate>"
 
-    [[peer]]                          # the other KMEs: where to reach them, how to know them
+    [[peer]]                          # the neighbour KMEs: where to reach them, how to know them
     id = "KME-B"
     url = "https://127.0.0.1:8444"
     cert = "kme-b.pem"
 
-    [[link]]                          # QKD links of the network (the routing topology)
+    [[link]]                          # this KME's QKD links (the rest of the network is
+                                      # discovered from the peers, see app.py)
     a = "KME-A"
     b = "KME-B"
     secret = "link-ab.secret"         # shared by the two simulated QKD devices (ends only)
@@ -44,7 +48,8 @@ Example (paths are relative to the file)::
     capacity_bits = 1e8
 
 A SAE is identified only by the SHA-256 fingerprint of the certificate it presents in the TLS
-handshake; likewise a peer KME calling the relay endpoint.
+handshake; likewise a peer KME calling the relay endpoint. A file may list further ``[[sae]]``
+and ``[[link]]`` entries of the network (known without asking the peers).
 """
 
 from __future__ import annotations
@@ -123,6 +128,9 @@ class KMSConfig:
     max_key_per_request: int = 128
     max_key_count: int = 100000
     max_sae_id_count: int = 0
+    key_lifetime_s: float = 3600.0
+    max_body_bytes: int = 65536
+    ready_timeout_s: float = 30.0
     saes: dict[str, SAEConfig] = field(default_factory=dict)
     peers: dict[str, PeerConfig] = field(default_factory=dict)
     links: list[LinkConfig] = field(default_factory=list)
@@ -142,6 +150,14 @@ class KMSConfig:
             raise ConfigError("[keys] need min_key_size <= default_key_size <= max_key_size")
         if self.max_key_per_request < 1 or self.max_sae_id_count < 0:
             raise ConfigError("[keys] max_key_per_request must be >= 1 and max_SAE_ID_count >= 0")
+        if self.max_key_count < 1:
+            raise ConfigError(f"[keys] max_key_count must be >= 1, got {self.max_key_count}")
+        if not (math.isfinite(self.key_lifetime_s) and self.key_lifetime_s > 0):
+            raise ConfigError(f"[keys] key_lifetime_s must be a positive number of seconds, got {self.key_lifetime_s}")
+        if self.max_body_bytes < 1024:
+            raise ConfigError(f"[kme] max_body_bytes must be >= 1024, got {self.max_body_bytes}")
+        if not (math.isfinite(self.ready_timeout_s) and self.ready_timeout_s >= 0):
+            raise ConfigError(f"[kme] ready_timeout_s must be >= 0 seconds, got {self.ready_timeout_s}")
         for link in self.links:
             if self.kme_id in (link.a, link.b) and link.secret_file is None:
                 raise ConfigError(f"[[link]] {link.name}: this KME is an end, so 'secret' is required")
@@ -242,7 +258,8 @@ def load_config(path: str | Path) -> KMSConfig:
         raise ConfigError(f"{path}: a [kme] table with an 'id' is required")
     tls = raw.get("tls", {})
     keys = raw.get("keys", {})
-    known = {"default_key_size", "min_key_size", "max_key_size", "max_key_per_request", "max_key_count", "max_SAE_ID_count"}
+    known = {"default_key_size", "min_key_size", "max_key_size", "max_key_per_request", "max_key_count",
+             "max_SAE_ID_count", "key_lifetime_s"}
     unknown = set(keys) - known
     if unknown:
         raise ConfigError(f"{path}: unknown [keys] entries {sorted(unknown)}; known: {sorted(known)}")
@@ -284,6 +301,9 @@ def load_config(path: str | Path) -> KMSConfig:
         max_key_per_request=int(keys.get("max_key_per_request", 128)),
         max_key_count=int(keys.get("max_key_count", 100000)),
         max_sae_id_count=int(keys.get("max_SAE_ID_count", 0)),
+        key_lifetime_s=float(keys.get("key_lifetime_s", 3600.0)),
+        max_body_bytes=int(kme.get("max_body_bytes", 65536)),
+        ready_timeout_s=float(kme.get("ready_timeout_s", 30.0)),
         saes=saes,
         peers=peers,
         links=links,

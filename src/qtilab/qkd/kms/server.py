@@ -22,7 +22,7 @@ def uvicorn_config(config: KMSConfig, app: Any = None, *, log_level: str = "info
     """The ``uvicorn.Config`` of a KME: HTTPS, client certificates checked against the CA."""
     uvicorn = require("uvicorn", extra="server")
     from qtilab.qkd.kms.app import create_app
-    from qtilab.qkd.kms.tls import PeerCertH11Protocol
+    from qtilab.qkd.kms.tls import PeerCertH11Protocol, check_kme_certificate
 
     for name in ("tls_cert", "tls_key", "tls_ca"):
         p = getattr(config, name)
@@ -30,6 +30,7 @@ def uvicorn_config(config: KMSConfig, app: Any = None, *, log_level: str = "info
             raise ConfigError(f"[tls] {name[4:]} is required: the KME only speaks HTTPS with mutual TLS")
         if not p.is_file():
             raise ConfigError(f"[tls] {name[4:]} file {p} does not exist")
+    check_kme_certificate(config.tls_cert, config.kme_id, relays=bool(config.peers or config.links))  # type: ignore[arg-type]
     if app is None:
         app = create_app(config)
     return uvicorn.Config(

@@ -21,12 +21,26 @@ Why it is safe under concurrency and restarts
   transaction in which its last party receives it.
 * Link key is allocated by atomically advancing the read pointer (``UPDATE ... SET next_chunk =
   next_chunk + k WHERE next_chunk + k <= produced``), so two relays never use the same pad.
+
+Limits and erasure
+------------------
+* At most ``max_keys`` undelivered keys are stored; keys older than ``lifetime_s`` are erased
+  (both checked inside the transaction that adds keys; PostgreSQL serialises the count with a
+  transaction-scoped advisory lock, SQLite's ``BEGIN IMMEDIATE`` already does).
+* On SQLite a delivered key leaves no trace in the files: ``PRAGMA secure_delete=ON`` overwrites
+  deleted rows with zeros, and after every transaction that erased keys a ``PRAGMA
+  wal_checkpoint(TRUNCATE)`` copies the zeroed pages into the database file and empties the
+  ``-wal`` file, which still held the pages with the key. The database file is created with mode
+  0600 (SQLite gives its ``-wal`` and ``-shm`` files the database file's mode). On PostgreSQL
+  the delete is logical: the server's heap and WAL keep the bytes until they are reused, so
+  keep its data directory on an encrypted volume.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -38,7 +52,12 @@ from qtilab.errors import ConfigError
 
 __all__ = ["CHUNK_BITS", "KeyStore", "StoreError"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("qtilab.kms.store")
+
+#: the one answer for a key a SAE may not have, whatever the reason: a SAE cannot learn
+#: whether a key ID exists (unknown, expired, delivered, another pair's key all read the same)
+NOT_AVAILABLE = ("key_ID {key_id} is not available to SAE {sae} from master SAE {master} "
+                 "(unknown, expired, already delivered, or not shared with this SAE)")
 
 #: link key is allocated in chunks of this many bits
 CHUNK_BITS = 256
@@ -62,14 +81,19 @@ class StoredKey:
 class KeyStore:
     """Transactions of a KME on its database (see the module docstring)."""
 
-    def __init__(self, url: str, *, create: bool = True, pool_size: int = 10) -> None:
+    def __init__(self, url: str, *, create: bool = True, pool_size: int = 10,
+                 max_keys: int | None = None, lifetime_s: float | None = None) -> None:
         sa = require("sqlalchemy", extra="server")
         self._sa = sa
         self.url = url
+        self.max_keys = max_keys
+        self.lifetime_s = lifetime_s
+        self.sqlite = url.startswith("sqlite")
         kwargs: dict[str, Any] = {}
         if url.startswith("sqlite"):
             if ":memory:" in url or url.rstrip("/") == "sqlite:":
                 raise ConfigError("the KMS store must be a file or a server database, not :memory:")
+            _create_private(sa.engine.make_url(url).database)
             kwargs = {
                 "connect_args": {"timeout": 60, "check_same_thread": False},
                 "pool_size": pool_size,
@@ -92,7 +116,7 @@ class KeyStore:
             sa.Column("master_sae", sa.String(128), nullable=False, index=True),
             sa.Column("size_bits", sa.Integer, nullable=False),
             sa.Column("material", sa.LargeBinary, nullable=False),
-            sa.Column("created", sa.Float, nullable=False),
+            sa.Column("created", sa.Float, nullable=False, index=True),
         )
         self.parties = sa.Table(
             "kms_key_parties", md,
@@ -127,6 +151,7 @@ class KeyStore:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=FULL")  # committed = on disk (restart-safe)
+            cur.execute("PRAGMA secure_delete=ON")  # deleted rows are overwritten with zeros
             cur.close()
 
         @sa.event.listens_for(self.engine, "begin")
@@ -142,6 +167,52 @@ class KeyStore:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def _checkpoint(self) -> None:
+        """SQLite: move the WAL into the database file and truncate it (after keys were erased).
+
+        The caller holds ``self._lock``, so no transaction of this process is open; a reader in
+        another process can make the checkpoint partial (it is retried after the next erasure).
+        """
+        if not self.sqlite:
+            return
+        raw = self.engine.raw_connection()
+        try:
+            busy = raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            if busy and busy[0]:
+                log.debug("WAL checkpoint incomplete (another connection reads the database)")
+        finally:
+            raw.close()
+
+    def _purge_expired(self, conn: Any, now: float) -> int:
+        """Erase the keys older than ``lifetime_s``; the number erased."""
+        if self.lifetime_s is None:
+            return 0
+        sa = self._sa
+        old = sa.select(self.keys.c.key_id).where(self.keys.c.created < now - self.lifetime_s)
+        conn.execute(self.parties.delete().where(self.parties.c.key_id.in_(old)))
+        n = conn.execute(self.keys.delete().where(self.keys.c.created < now - self.lifetime_s)).rowcount
+        if n:
+            log.info("erased %d undelivered key(s) older than key_lifetime_s=%g", n, self.lifetime_s)
+        return int(n or 0)
+
+    def purge_expired(self) -> int:
+        """Erase expired keys now (also done whenever keys are added or delivered)."""
+        with self._lock:
+            with self.engine.begin() as conn:
+                n = self._purge_expired(conn, time.time())
+            if n:
+                self._checkpoint()
+        return n
+
+    def undelivered_count(self) -> int:
+        """Number of stored keys that are not expired (each waits for at least one SAE)."""
+        sa = self._sa
+        q = sa.select(sa.func.count()).select_from(self.keys)
+        if self.lifetime_s is not None:
+            q = q.where(self.keys.c.created >= time.time() - self.lifetime_s)
+        with self._tx() as conn:
+            return int(conn.execute(q).scalar_one())
 
     # ------------------------------------------------------------------ keys
     def add_keys(
@@ -159,16 +230,34 @@ class KeyStore:
         parties = list(parties)
         if all(d for _, d in parties):
             return
+        sa = self._sa
         now = time.time()
-        with self._tx() as conn:
-            conn.execute(
-                self.keys.insert(),
-                [{"key_id": k, "master_sae": master_sae, "size_bits": size_bits, "material": m, "created": now} for k, m in keys],
-            )
-            conn.execute(
-                self.parties.insert(),
-                [{"key_id": k, "sae_id": s, "delivered": d} for k, _ in keys for s, d in parties],
-            )
+        with self._lock:
+            with self.engine.begin() as conn:
+                purged = self._purge_expired(conn, now)
+                if self.max_keys is not None:
+                    if not self.sqlite:  # serialise the count-then-insert of concurrent requests
+                        conn.execute(sa.text("SELECT pg_advisory_xact_lock(7230014)"))
+                    held = int(conn.execute(sa.select(sa.func.count()).select_from(self.keys)).scalar_one())
+                    if held + len(keys) > self.max_keys:
+                        raise _Rollback(
+                            503, f"the key store is full: {held} undelivered key(s) of max_key_count="
+                                 f"{self.max_keys}; {len(keys)} more do not fit until SAEs fetch theirs"
+                                 " or they expire")
+                self._insert(conn, keys, master_sae, size_bits, parties, now)
+            if purged:
+                self._checkpoint()
+
+    def _insert(self, conn: Any, keys: Sequence[tuple[str, bytes]], master_sae: str, size_bits: int,
+                parties: list[tuple[str, bool]], now: float) -> None:
+        conn.execute(
+            self.keys.insert(),
+            [{"key_id": k, "master_sae": master_sae, "size_bits": size_bits, "material": m, "created": now} for k, m in keys],
+        )
+        conn.execute(
+            self.parties.insert(),
+            [{"key_id": k, "sae_id": s, "delivered": d} for k, _ in keys for s, d in parties],
+        )
 
     def deliver(self, sae_id: str, master_sae: str, key_ids: Sequence[str]) -> list[StoredKey]:
         """Hand the keys ``key_ids`` (of master ``master_sae``) to ``sae_id``, each at most once.
@@ -176,58 +265,62 @@ class KeyStore:
         Raises
         ------
         StoreError
-            400 when a key is unknown (never existed, or erased after delivery to all parties)
-            or already delivered to this SAE; 401 when this SAE is not a party of the key or the
-            key belongs to another master SAE. Nothing is delivered then.
+            400 when a key ID is asked for twice in one request; otherwise 401 with one and the
+            same message (:data:`NOT_AVAILABLE`) whether the key never existed, expired, was
+            erased after delivery to all parties, was already delivered to this SAE, belongs to
+            another master SAE or is not shared with this SAE. Nothing is delivered then.
         """
         sa = self._sa
         ids = list(key_ids)
         if len(set(ids)) != len(ids):
             raise StoreError(400, "the same key_ID is requested more than once")
-        with self._tx() as conn:
-            # lock the keys' rows first, always in key_ID order (PostgreSQL; SQLite holds the
-            # database lock already): a concurrent delivery of the same keys waits here, and a
-            # key erased meanwhile is then simply not found
-            rows = conn.execute(
-                sa.select(self.keys.c.key_id, self.keys.c.master_sae, self.keys.c.material)
-                .where(self.keys.c.key_id.in_(ids))
-                .order_by(self.keys.c.key_id)
-                .with_for_update()
-            ).all()
-            found = {r.key_id: r for r in rows}
-            missing = [k for k in ids if k not in found]
-            if missing:
-                raise StoreError(400, f"key_ID {missing[0]} is unknown or was already delivered to all its parties")
-            party_rows = conn.execute(
-                sa.select(self.parties.c.key_id, self.parties.c.delivered)
-                .where(self.parties.c.key_id.in_(ids), self.parties.c.sae_id == sae_id)
-                .order_by(self.parties.c.key_id)
-                .with_for_update()
-            ).all()
-            mine = {r.key_id: r.delivered for r in party_rows}
-            for k in ids:
-                if k not in mine or found[k].master_sae != master_sae:
-                    raise StoreError(401, f"SAE {sae_id} is not authorised for key_ID {k} of master SAE {master_sae}")
-            for k in ids:
-                if mine[k]:
-                    raise StoreError(400, f"key_ID {k} was already delivered to SAE {sae_id}")
-            # the guard: only rows still undelivered change; a concurrent delivery of the same
-            # key makes the count short and this transaction rolls back
-            res = conn.execute(
-                self.parties.update()
-                .where(
-                    self.parties.c.key_id.in_(ids),
-                    self.parties.c.sae_id == sae_id,
-                    self.parties.c.delivered == sa.false(),
+
+        def refuse(k: str) -> StoreError:
+            return _Rollback(401, NOT_AVAILABLE.format(key_id=k, sae=sae_id, master=master_sae))
+
+        now = time.time()
+        with self._lock:
+            with self.engine.begin() as conn:
+                purged = self._purge_expired(conn, now)
+                # lock the keys' rows first, always in key_ID order (PostgreSQL; SQLite holds the
+                # database lock already): a concurrent delivery of the same keys waits here, and
+                # a key erased meanwhile is then simply not found
+                rows = conn.execute(
+                    sa.select(self.keys.c.key_id, self.keys.c.master_sae, self.keys.c.material)
+                    .where(self.keys.c.key_id.in_(ids))
+                    .order_by(self.keys.c.key_id)
+                    .with_for_update()
+                ).all()
+                found = {r.key_id: r for r in rows}
+                party_rows = conn.execute(
+                    sa.select(self.parties.c.key_id, self.parties.c.delivered)
+                    .where(self.parties.c.key_id.in_(ids), self.parties.c.sae_id == sae_id)
+                    .order_by(self.parties.c.key_id)
+                    .with_for_update()
+                ).all()
+                mine = {r.key_id: r.delivered for r in party_rows}
+                for k in ids:
+                    if k not in found or k not in mine or mine[k] or found[k].master_sae != master_sae:
+                        raise refuse(k)
+                # the guard: only rows still undelivered change; a concurrent delivery of the
+                # same key makes the count short and this transaction rolls back
+                res = conn.execute(
+                    self.parties.update()
+                    .where(
+                        self.parties.c.key_id.in_(ids),
+                        self.parties.c.sae_id == sae_id,
+                        self.parties.c.delivered == sa.false(),
+                    )
+                    .values(delivered=True)
                 )
-                .values(delivered=True)
-            )
-            if res.rowcount != len(ids):
-                raise _Rollback(400, "a requested key_ID was delivered concurrently to this SAE")
-            self._erase_complete(conn, ids)
+                if res.rowcount != len(ids):
+                    raise refuse(ids[0])
+                erased = self._erase_complete(conn, ids)
+            if erased or purged:
+                self._checkpoint()
         return [StoredKey(k, found[k].material) for k in ids]
 
-    def _erase_complete(self, conn: Any, ids: Sequence[str]) -> None:
+    def _erase_complete(self, conn: Any, ids: Sequence[str]) -> int:
         sa = self._sa
         pending = {
             r.key_id
@@ -241,6 +334,7 @@ class KeyStore:
         if done:
             conn.execute(self.parties.delete().where(self.parties.c.key_id.in_(done)))
             conn.execute(self.keys.delete().where(self.keys.c.key_id.in_(done)))
+        return len(done)
 
     def count_keys(self) -> int:
         sa = self._sa
@@ -322,3 +416,24 @@ class KeyStore:
 
 class _Rollback(StoreError):
     """Raised inside a transaction so that ``engine.begin()`` rolls it back."""
+
+
+def _create_private(path: str | None) -> None:
+    """Create an SQLite database file with mode 0600 (owner only) if it does not exist yet.
+
+    Created by ``os.open(..., 0o600)``, so it is never readable by others, not even for the
+    moment between creation and a ``chmod``. SQLite creates ``-wal`` and ``-shm`` with the same
+    mode as the database file.
+    """
+    if not path:
+        return
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        mode = os.stat(path).st_mode & 0o777
+        if mode & 0o077:
+            log.warning("database file %s has mode %o: other users can read its keys (chmod 600 it)", path, mode)
+        return
+    except OSError as exc:
+        raise ConfigError(f"cannot create the SQLite database file {path}: {exc}") from exc
+    os.close(fd)

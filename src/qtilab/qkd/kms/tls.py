@@ -24,7 +24,7 @@ from qtilab._optional import require
 
 # PeerCertH11Protocol is made on first access (module __getattr__), so that importing this
 # module does not import uvicorn
-__all__ = ["LinkPads", "client_ssl_context", "peer_cert_pem"]
+__all__ = ["LinkPads", "check_kme_certificate", "client_ssl_context", "peer_cert_pem", "relay_error_hint"]
 
 
 def peer_cert_pem(scope: Mapping[str, Any]) -> str | None:
@@ -102,6 +102,52 @@ def client_ssl_context(
     if cert is not None:
         ctx.load_cert_chain(str(cert), str(key) if key else None)
     return ctx
+
+
+def relay_error_hint(exc: BaseException) -> str:
+    """What went wrong when a KME could not talk to a peer, with what to check."""
+    text = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
+    low = text.lower()
+    if any(w in low for w in ("ssl", "certificate", "tls", "handshake", "remoteprotocolerror", "disconnected")):
+        text += (" (the TLS handshake with the peer failed: both KMEs need certificates from the same CA "
+                 "with the serverAuth and clientAuth usages, e.g. from `qtilab qkd kms init`)")
+    elif "connect" in low or "refused" in low:
+        text += " (the peer KME is not running or its [[peer]] url is wrong)"
+    return text
+
+
+def check_kme_certificate(cert_path: str | Path, kme_id: str, *, relays: bool) -> None:
+    """Refuse a KME certificate that cannot do its jobs, with a message that says why.
+
+    A KME is a TLS server for SAEs and peers (extended key usage serverAuth) and, when it relays
+    keys, a TLS client of its peers (clientAuth): without clientAuth the peer refuses the
+    handshake and the relay fails with an opaque protocol error.
+    """
+    from qtilab.errors import ConfigError
+
+    require("cryptography", extra="server")
+    from cryptography import x509
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+
+    try:
+        cert = x509.load_pem_x509_certificate(Path(cert_path).read_bytes())
+    except ValueError as exc:
+        raise ConfigError(f"[tls] cert {cert_path} is not a PEM certificate: {exc}") from exc
+    try:
+        eku = set(cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value)
+    except x509.ExtensionNotFound:
+        return  # no restriction: any usage
+    missing = []
+    if ExtendedKeyUsageOID.SERVER_AUTH not in eku:
+        missing.append("serverAuth (it serves HTTPS)")
+    if relays and ExtendedKeyUsageOID.CLIENT_AUTH not in eku:
+        missing.append("clientAuth (it connects to its peer KMEs to relay keys; they would refuse the handshake)")
+    if missing:
+        raise ConfigError(
+            f"the certificate of {kme_id} ({cert_path}) lacks the extended key usage "
+            + " and ".join(missing) + ": issue it with both serverAuth and clientAuth "
+            "(`qtilab qkd kms init` does)"
+        )
 
 
 class LinkPads:
