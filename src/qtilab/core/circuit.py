@@ -193,6 +193,10 @@ class Gate:
         return f"{self.display_name}({ps}) q[{q}]" if ps else f"{self.display_name} q[{q}]"
 
 
+def _is_int(v: Any) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+
+
 def resolve(p: ParamValue, values: Mapping[Any, Any] | None) -> Any:
     """The numeric value (float or (B,) array) of a parameter, binding symbols from ``values``."""
     if isinstance(p, ParameterExpression):
@@ -273,9 +277,19 @@ class Circuit:
 
     # -- appending ---------------------------------------------------------------------
     def append(self, gate: Gate) -> Circuit:
-        """Validate ``gate`` against this circuit and append it."""
-        where = f"gate {gate.display_name} on qubits {list(gate.qubits)}"
+        """Validate ``gate`` against this circuit and append it (nothing is appended on error)."""
+        if not isinstance(gate, Gate):
+            raise CircuitError(f"append expects a Gate, got {type(gate).__name__}")
         qs = gate.qubits
+        where = f"gate {gate.name} on qubits {list(qs)}"
+        if not _is_int(gate.ctrl) or not 0 <= gate.ctrl <= len(qs):
+            raise CircuitError(f"{where}: ctrl (the number of controls) must be an integer in 0..{len(qs)}, got {gate.ctrl!r}")
+        if gate.ctrl_state is not None and (not _is_int(gate.ctrl_state) or not 0 <= gate.ctrl_state < 2**gate.ctrl):
+            raise CircuitError(
+                f"{where}: ctrl_state must be an integer in 0..{2**gate.ctrl - 1} for {gate.ctrl} control(s), "
+                f"got {gate.ctrl_state!r}"
+            )
+        where = f"gate {gate.display_name} on qubits {list(qs)}"
         for q in qs:
             if isinstance(q, bool) or not isinstance(q, (int, np.integer)):
                 raise CircuitError(f"{where}: qubit {q!r} is not an integer")
@@ -287,14 +301,32 @@ class Circuit:
         if len(set(qs)) != len(qs):
             raise CircuitError(f"{where}: a qubit appears more than once in one gate")
         for c in gate.clbits:
-            if not 0 <= c < self.n_clbits:
-                raise CircuitError(f"{where}: classical bit {c} out of range ({self.n_clbits} clbits)")
+            if not _is_int(c) or not 0 <= c < self.n_clbits:
+                raise CircuitError(f"{where}: clbits: classical bit {c!r} out of range ({self.n_clbits} clbits)")
         if gate.condition is not None:
-            for c in gate.condition[0]:
-                if not 0 <= c < self.n_clbits:
-                    raise CircuitError(f"{where}: condition bit {c} out of range ({self.n_clbits} clbits)")
+            cond = gate.condition
+            if not isinstance(cond, tuple) or len(cond) != 2 or not isinstance(cond[0], tuple) or not cond[0]:
+                raise CircuitError(
+                    f"{where}: condition must be (clbits, value) with at least one classical bit, got {cond!r}"
+                )
+            for c in cond[0]:
+                if not _is_int(c) or not 0 <= c < self.n_clbits:
+                    raise CircuitError(f"{where}: condition bit {c!r} out of range ({self.n_clbits} clbits)")
+            if len(set(cond[0])) != len(cond[0]):
+                raise CircuitError(f"{where}: condition names a classical bit twice: {list(cond[0])}")
+            if not _is_int(cond[1]) or not 0 <= cond[1] < 2 ** len(cond[0]):
+                raise CircuitError(
+                    f"{where}: condition value must be an integer in 0..{2 ** len(cond[0]) - 1} "
+                    f"for {len(cond[0])} bit(s), got {cond[1]!r}"
+                )
+        if gate.name != "measure" and gate.clbits:
+            raise CircuitError(f"{where}: only measure writes classical bits (clbits given)")
         if gate.name in NON_UNITARY:
-            if gate.name == "measure" and len(gate.clbits) != len(qs):
+            if gate.ctrl or gate.params or gate.ctrl_state is not None:
+                raise CircuitError(f"{where}: {gate.name} takes no controls and no parameters")
+            if gate.name in ("measure", "reset") and len(qs) != 1:
+                raise CircuitError(f"{where}: one {gate.name} instruction acts on one qubit; use one per qubit")
+            if gate.name == "measure" and len(gate.clbits) != 1:
                 raise CircuitError(f"{where}: measure needs one classical bit per qubit")
             self._gates.append(gate)
             return self
@@ -493,12 +525,26 @@ class Circuit:
         return self.append(Gate("unitary", tuple(qubits), (), 0, None, m, label=label))
 
     def measure(self, qubits: int | Sequence[int], clbits: int | Sequence[int]) -> Circuit:
-        qs = [qubits] if isinstance(qubits, (int, np.integer)) else list(qubits)
-        cs = [clbits] if isinstance(clbits, (int, np.integer)) else list(clbits)
-        for q, c in zip(qs, cs, strict=False):
-            self.append(Gate("measure", (int(q),), clbits=(int(c),)))
+        """Measure ``qubits[k]`` into ``clbits[k]``; all or nothing is appended."""
+        qs: list[Any] = [qubits] if _is_int(qubits) else list(qubits)  # type: ignore[arg-type]
+        cs: list[Any] = [clbits] if _is_int(clbits) else list(clbits)  # type: ignore[arg-type]
         if len(qs) != len(cs):
-            raise CircuitError("measure: give as many classical bits as qubits")
+            raise CircuitError(f"measure: give as many classical bits as qubits (got {len(qs)} qubits, {len(cs)} clbits)")
+        return self.extend(
+            Gate("measure", (int(q) if _is_int(q) else q,), clbits=(int(c) if _is_int(c) else c,))
+            for q, c in zip(qs, cs)
+        )
+
+    def extend(self, gates: Iterable[Gate]) -> Circuit:
+        """Append several gates; when one is refused, none of them is appended."""
+        n, batch = len(self._gates), self._batch
+        try:
+            for g in gates:
+                self.append(g)
+        except Exception:
+            del self._gates[n:]
+            self._batch = batch
+            raise
         return self
 
     def measure_all(self) -> Circuit:
@@ -665,44 +711,87 @@ class Circuit:
         gates = data.get("gates", [])
         if not isinstance(gates, list):
             raise CircuitError("circuit JSON: 'gates' must be a list")
-        c = cls(data["n_qubits"], data.get("n_clbits", 0), data.get("name"))
+        name_ = data.get("name")
+        if name_ is not None and not isinstance(name_, str):
+            raise CircuitError(f"circuit JSON: 'name' must be a string, got {name_!r}")
+        c = cls(data["n_qubits"], data.get("n_clbits", 0), name_)
         for i, gd in enumerate(gates):
             if not isinstance(gd, Mapping) or "name" not in gd or "qubits" not in gd:
                 raise CircuitError(f"circuit JSON: gate #{i} needs 'name' and 'qubits'")
-            name = str(gd["name"]).lower()
-            qubits = gd["qubits"]
-            if not isinstance(qubits, list):
-                raise CircuitError(f"circuit JSON: gate #{i} ({name}): 'qubits' must be a list")
-            qubits = tuple(qubits)
+            if not isinstance(gd["name"], str):
+                raise CircuitError(f"circuit JSON: gate #{i}: 'name' must be a string, got {gd['name']!r}")
+            name = gd["name"].lower()
+            where = f"circuit JSON: gate #{i} ({name})"
             try:
-                params = tuple(expression_from_dict(p) for p in gd.get("params", []))
+                c._gate_from_dict(gd, name, where)
             except CircuitError as exc:
-                raise CircuitError(f"circuit JSON: gate #{i} ({name}): {exc}") from None
-            ctrl = int(gd.get("ctrl", 0))
-            cond = gd.get("condition")
-            condition = (tuple(cond["clbits"]), int(cond["value"])) if cond else None
-            if name == "unitary":
-                try:
-                    m = np.array([[complex(a, b) for a, b in row] for row in gd["matrix"]])
-                except (KeyError, TypeError, ValueError) as exc:
-                    raise CircuitError(f"circuit JSON: gate #{i} (unitary): bad 'matrix' ({exc})") from None
-                c.unitary(m, qubits, label=gd.get("label"))
-                continue
-            if name in ("mcx", "mcz"):
-                name, ctrl = name[2], len(qubits) - 1
-            elif name in _g.CONTROLLED_BASES and "ctrl" not in gd:
-                name, ctrl = _g.CONTROLLED_BASES[name]
-            elif name == "i":
-                name = "id"
-            if name not in _g.LIBRARY and name not in NON_UNITARY:
-                raise CircuitError(f"circuit JSON: gate #{i}: unknown gate {gd['name']!r}")
-            c.append(
-                Gate(
-                    name, qubits, params, ctrl, gd.get("ctrl_state"), None,
-                    tuple(gd.get("clbits", ())), condition, gd.get("label"),
-                )
-            )
+                msg = str(exc)
+                raise CircuitError(msg if msg.startswith("circuit JSON") else f"{where}: {msg}") from None
         return c
+
+    def _gate_from_dict(self, gd: Mapping[str, Any], name: str, where: str) -> None:
+        qubits = gd["qubits"]
+        if not isinstance(qubits, list) or not all(_is_int(q) for q in qubits):
+            raise CircuitError(f"{where}: 'qubits' must be a list of integers, got {qubits!r}")
+        qubits = tuple(qubits)
+        params_in = gd.get("params", [])
+        if not isinstance(params_in, list):
+            raise CircuitError(f"{where}: 'params' must be a list, got {params_in!r}")
+        params = tuple(expression_from_dict(p) for p in params_in)
+        clbits = gd.get("clbits", [])
+        if not isinstance(clbits, list) or not all(_is_int(b) for b in clbits):
+            raise CircuitError(f"{where}: 'clbits' must be a list of integers, got {clbits!r}")
+        label = gd.get("label")
+        if label is not None and not isinstance(label, str):
+            raise CircuitError(f"{where}: 'label' must be a string, got {label!r}")
+        cond = gd.get("condition")
+        condition = None
+        if cond is not None:
+            if not isinstance(cond, Mapping) or "clbits" not in cond or "value" not in cond:
+                raise CircuitError(f"{where}: 'condition' must be an object with 'clbits' and 'value', got {cond!r}")
+            cbits, value = cond["clbits"], cond["value"]
+            if not isinstance(cbits, list) or not cbits or not all(_is_int(b) for b in cbits):
+                raise CircuitError(
+                    f"{where}: 'condition.clbits' must be a non-empty list of integers, got {cbits!r}"
+                )
+            if not _is_int(value):
+                raise CircuitError(f"{where}: 'condition.value' must be an integer, got {value!r}")
+            condition = (tuple(cbits), value)
+        for key in ("ctrl", "ctrl_state"):
+            if key in gd and not _is_int(gd[key]):
+                raise CircuitError(f"{where}: '{key}' must be an integer, got {gd[key]!r}")
+        ctrl = gd.get("ctrl", 0)
+        ctrl_state = gd.get("ctrl_state")
+        if name == "unitary":
+            if "ctrl" in gd or "ctrl_state" in gd or condition is not None or params:
+                raise CircuitError(f"{where}: a unitary takes only 'matrix', 'qubits' and 'label'")
+            try:
+                m = np.array([[complex(a, b) for a, b in row] for row in gd["matrix"]])
+            except (KeyError, TypeError, ValueError) as exc:
+                raise CircuitError(f"{where}: bad 'matrix' ({exc})") from None
+            self.unitary(m, qubits, label=label)
+            return
+        if name == "measure":
+            if len(clbits) != len(qubits):
+                raise CircuitError(f"{where}: 'clbits' must give one classical bit per qubit")
+            if "ctrl" in gd or "ctrl_state" in gd or condition is not None or params:
+                raise CircuitError(f"{where}: measure takes only 'qubits' and 'clbits'")
+            self.measure(list(qubits), clbits)
+            return
+        if name in ("mcx", "mcz"):
+            if "ctrl" in gd and ctrl != len(qubits) - 1:
+                raise CircuitError(f"{where}: 'ctrl' {ctrl} contradicts {len(qubits) - 1} controls of {name}")
+            name, ctrl = name[2], len(qubits) - 1
+        elif name in _g.CONTROLLED_BASES:
+            base, k = _g.CONTROLLED_BASES[name]
+            if "ctrl" in gd and ctrl != k:
+                raise CircuitError(f"{where}: 'ctrl' {ctrl} contradicts {name}, which has {k} control(s)")
+            name, ctrl = base, k
+        elif name == "i":
+            name = "id"
+        if name not in _g.LIBRARY and name not in NON_UNITARY:
+            raise CircuitError(f"{where}: unknown gate {gd['name']!r}")
+        self.append(Gate(name, qubits, params, ctrl, ctrl_state, None, tuple(clbits), condition, label))
 
     # -- drawing ------------------------------------------------------------------------
     def draw(self) -> str:

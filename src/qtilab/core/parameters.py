@@ -32,6 +32,15 @@ class ParameterExpression:
     def __init__(self, terms: Mapping[Parameter, float], const: float = 0.0) -> None:
         self._terms: dict[Parameter, float] = {p: float(c) for p, c in terms.items() if c != 0.0}
         self._const = float(const)
+        # a NaN/inf coefficient would only show up later as NaN amplitudes: refuse it here
+        bad = [f"{c} * {p.name}" for p, c in self._terms.items() if not math.isfinite(c)]
+        if not math.isfinite(self._const):
+            bad.append(f"constant {self._const}")
+        if bad:
+            raise CircuitError(
+                f"parameter expression has a non-finite coefficient ({', '.join(bad)}); "
+                "coefficients must be finite numbers"
+            )
 
     @property
     def terms(self) -> dict[Parameter, float]:
@@ -52,14 +61,23 @@ class ParameterExpression:
         missing parameter.
         """
         out: Any = self._const
-        for p, c in self._terms.items():
-            if p in values:
-                v = values[p]
-            elif p.name in values:
-                v = values[p.name]
-            else:
-                raise CircuitError(f"parameter {p.name!r} is unbound; give it a value")
-            out = out + c * (np.asarray(v, dtype=float) if not np.isscalar(v) else float(v))  # type: ignore[arg-type]
+        with np.errstate(over="ignore", invalid="ignore"):
+            for p, c in self._terms.items():
+                if p in values:
+                    v = values[p]
+                elif p.name in values:
+                    v = values[p.name]
+                else:
+                    raise CircuitError(f"parameter {p.name!r} is unbound; give it a value")
+                out = out + c * (np.asarray(v, dtype=float) if not np.isscalar(v) else float(v))  # type: ignore[arg-type]
+        # a finite value can still overflow here (1e308 * t with t = 1e10): refuse at binding
+        if not np.all(np.isfinite(out)):
+            given = {p.name: (values[p] if p in values else values[p.name]) for p in self._terms}
+            shown = {k: (v if np.isscalar(v) else f"array of {np.size(v)}") for k, v in given.items()}
+            raise CircuitError(
+                f"parameter expression {self} evaluates to a non-finite value for {shown}; "
+                "give values that keep the angle finite"
+            )
         return out
 
     def partial_bind(self, values: Mapping[Any, Any]) -> Any:
@@ -74,6 +92,11 @@ class ParameterExpression:
         if any(not np.isscalar(v) for v in known.values()):
             return self
         const = self._const + sum(self._terms[p] * float(v) for p, v in known.items())
+        if not math.isfinite(const):
+            raise CircuitError(
+                f"parameter expression {self} evaluates to a non-finite constant for "
+                f"{ {p.name: v for p, v in known.items()} }; give values that keep the angle finite"
+            )
         return ParameterExpression({p: c for p, c in self._terms.items() if p not in known}, const)
 
     # arithmetic ---------------------------------------------------------------------------
@@ -240,15 +263,21 @@ def check_value(value: Any, where: str) -> ParamValue:
 
 def expression_from_dict(d: Any) -> ParamValue:
     """Inverse of the JSON form used by :meth:`Circuit.to_dict` for one parameter."""
-    if isinstance(d, (int, float)):
-        return float(d)
+    if isinstance(d, (int, float)) and not isinstance(d, bool):
+        return check_value(d, "parameter")
     if isinstance(d, list):
-        return check_value(d, "from_dict")
+        return check_value(d, "parameter")
     if isinstance(d, dict) and "param" in d:
         return Parameter(d["param"])
     if isinstance(d, dict) and "terms" in d:
-        terms = {Parameter(k): float(v) for k, v in d["terms"].items()}
-        return ParameterExpression(terms, float(d.get("const", 0.0)))
+        terms_in, const = d["terms"], d.get("const", 0.0)
+        if not isinstance(terms_in, dict):
+            raise CircuitError(f"parameter 'terms' must be an object {{name: coefficient}}, got {terms_in!r}")
+        for k, v in [*terms_in.items(), ("const", const)]:
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                raise CircuitError(f"parameter coefficient {k!r} must be a number, got {v!r}")
+        terms = {Parameter(k): float(v) for k, v in terms_in.items()}
+        return ParameterExpression(terms, float(const))
     raise CircuitError(f"cannot read parameter {d!r}")
 
 

@@ -54,12 +54,12 @@ from qtilab.core.parameters import Parameter, ParameterExpression
 from qtilab.errors import CircuitError, SimulationError
 from qtilab.sim import kernels as K
 from qtilab.sim.statevector import (
-    _DTYPES,
     Op,
     _normalise_values,
     batch_size_of,
     check_memory,
     compile_gate,
+    engine_dtype,
     prepare_state,
     run_ops,
     simulate,
@@ -633,9 +633,7 @@ def _setup(
         raise SimulationError("gradients need a circuit without mid-circuit measurement, reset or conditions")
     if any(g.name in ("measure", "reset") for g in circuit):
         raise SimulationError("gradients of expectation values need a circuit without measure/reset instructions")
-    dt = _DTYPES.get(np.dtype(dtype))
-    if dt is None:
-        raise SimulationError(f"dtype must be complex128 or complex64, got {dtype!r}")
+    dt = engine_dtype(dtype)
     values = _normalise_values(circuit, params)
     missing = [p.name for p in circuit.parameters if values is None or p not in values]
     if missing:

@@ -30,14 +30,15 @@ from typing import Any
 
 import numpy as np
 
+from qtilab._validate import as_generator
 from qtilab.core.circuit import Circuit, Gate
 from qtilab.errors import SimulationError
 from qtilab.sim.statevector import (
-    _DTYPES,
     _normalise_values,
     available_memory,
     check_memory,
     compile_gate,
+    engine_dtype,
     run_ops,
     simulate,
 )
@@ -118,18 +119,19 @@ def run_shots(
     if isinstance(shots, bool) or not isinstance(shots, (int, np.integer)) or shots < 1:
         raise SimulationError(f"shots must be a positive integer, got {shots!r}")
     shots = int(shots)
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    rng = as_generator(seed, error=SimulationError)
     if circuit.n_clbits > MAX_CLBITS:
-        raise SimulationError(f"run_shots supports at most {MAX_CLBITS} classical bits, got {circuit.n_clbits}")
-    dt = _DTYPES.get(np.dtype(dtype))
-    if dt is None:
-        raise SimulationError(f"dtype must be complex128 or complex64, got {dtype!r}")
+        raise SimulationError(
+            f"run_shots supports at most {MAX_CLBITS} classical bits, got {circuit.n_clbits}; for "
+            "terminal measurements simulate(circuit).sample(shots) takes any number"
+        )
+    dt = engine_dtype(dtype)
     gates = list(circuit)
-    measures = [g for g in gates if g.name == "measure"]
-    clbit_targets = [g.clbits[0] for g in measures]
     if circuit.batch_size is not None:
         raise SimulationError("run_shots does not take batch parameters; bind one value per parameter")
-    if not circuit.has_mid_circuit_ops and len(set(clbit_targets)) == len(clbit_targets):
+    # terminal measurements: one simulation, then Result.sample, which applies them in program
+    # order (last write to a classical bit wins), exactly as the branch loop below does
+    if not circuit.has_mid_circuit_ops:
         res = simulate(circuit, params, dtype=dt, max_memory=max_memory)
         if res.batched:
             raise SimulationError("run_shots does not take batch parameter values; give numbers")

@@ -14,13 +14,14 @@ array([0.5, 0. , 0. , 0.5])
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from qtilab._memory import available_memory, check_allocation
+from qtilab._validate import as_generator
 from qtilab.core.circuit import Circuit, Gate, resolve
 from qtilab.core.observables import Observable
 from qtilab.core.parameters import ParameterExpression, check_value
@@ -30,19 +31,15 @@ from qtilab.sim import kernels as K
 _DTYPES = {np.dtype(np.complex128): np.complex128, np.dtype(np.complex64): np.complex64}
 
 
-def available_memory() -> int:
-    """Bytes of memory available to a new allocation (MemAvailable on Linux)."""
+def engine_dtype(dtype: Any) -> Any:
+    """``complex128`` or ``complex64`` from anything numpy reads as one; else SimulationError."""
     try:
-        with open("/proc/meminfo") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:  # pragma: no cover - non-Linux
-        pass
-    try:  # pragma: no cover
-        return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
-    except (ValueError, OSError, AttributeError):  # pragma: no cover
-        return 1 << 62
+        dt = _DTYPES.get(np.dtype(dtype))
+    except (TypeError, ValueError):
+        dt = None
+    if dt is None:
+        raise SimulationError(f"dtype must be complex128 or complex64, got {dtype!r}")
+    return dt
 
 
 def check_memory(n_qubits: int, batch: int, dtype: Any, max_memory: int | None = None, copies: float = 1.0) -> int:
@@ -232,9 +229,7 @@ def simulate(
     """
     if not isinstance(circuit, Circuit):
         raise SimulationError(f"simulate expects a Circuit, got {type(circuit).__name__}")
-    dt = _DTYPES.get(np.dtype(dtype))
-    if dt is None:
-        raise SimulationError(f"dtype must be complex128 or complex64, got {dtype!r}")
+    dt = engine_dtype(dtype)
     if circuit.has_mid_circuit_ops:
         raise SimulationError(
             "the circuit has mid-circuit measurement, reset or classically controlled gates; "
@@ -249,8 +244,11 @@ def simulate(
     state = prepare_state(circuit.n_qubits, batch, dt, init, max_memory)
     ops = [compile_gate(g, values, dt) for g in circuit if g.is_unitary]
     run_fused(state, ops)
-    measured = {g.qubits[0]: g.clbits[0] for g in circuit if g.name == "measure"}
-    return Result(state, circuit.n_qubits, batched=batch > 1 or _is_batched(circuit, values, init), measured=measured, n_clbits=circuit.n_clbits)
+    measurements = [(g.qubits[0], g.clbits[0]) for g in circuit if g.name == "measure"]
+    return Result(
+        state, circuit.n_qubits, batched=batch > 1 or _is_batched(circuit, values, init),
+        measurements=measurements, n_clbits=circuit.n_clbits,
+    )
 
 
 def _is_batched(circuit: Circuit, values: Mapping[Any, Any] | None, init: np.ndarray | None) -> bool:
@@ -261,13 +259,19 @@ def _is_batched(circuit: Circuit, values: Mapping[Any, Any] | None, init: np.nda
     )
 
 
+#: the most bits an int64 outcome holds; wider outcomes are Python ints (object arrays)
+INT64_BITS = 62
+
+
 @dataclass
 class Samples:
     """Samples of measurement outcomes.
 
-    ``indices`` holds basis-state indices over the sampled qubits (bit k = k-th sampled qubit),
-    shape (shots,) or (B, shots); ``counts`` maps bitstrings (highest qubit on the left) to
-    counts, a list of dicts for a batch.
+    ``indices`` holds each shot's outcome as an integer, bit ``k`` being classical bit ``k``
+    (or the k-th sampled qubit when qubits were sampled directly), shape (shots,) or
+    (B, shots). It is int64 for up to 62 bits and an object array of Python ints beyond, so
+    that no bit is lost. ``counts`` maps bitstrings (highest bit on the left) to counts, a list
+    of dicts for a batch.
     """
 
     indices: np.ndarray
@@ -276,7 +280,11 @@ class Samples:
 
     @property
     def bits(self) -> np.ndarray:
-        """Outcomes as a (…, shots, n_bits) uint8 array; column k is sampled qubit k."""
+        """Outcomes as a (…, shots, n_bits) uint8 array; column k is bit k."""
+        if self.indices.dtype == object:
+            pos = np.arange(self.n_bits).astype(object)
+            wide: np.ndarray = ((self.indices[..., None] >> pos) & 1).astype(np.uint8)
+            return wide
         return ((self.indices[..., None] >> np.arange(self.n_bits)) & 1).astype(np.uint8)
 
     def _counts(self, idx: np.ndarray) -> dict[str, int]:
@@ -290,8 +298,25 @@ class Samples:
         return self._counts(self.indices)
 
 
+def clbit_sources(measurements: Sequence[tuple[int, int]]) -> dict[int, int]:
+    """Which qubit each classical bit holds after terminal measurements, ``{clbit: qubit}``.
+
+    Measurements are applied in program order, so when several write one classical bit the
+    last write wins; a qubit measured into several bits fills each of them. This is the
+    semantics of the shot-by-shot path (:func:`qtilab.sim.run_shots`) too.
+    """
+    out: dict[int, int] = {}
+    for q, c in measurements:
+        out[int(c)] = int(q)
+    return out
+
+
 class Result:
-    """Final state(s) of a simulation, with probabilities, sampling and expectation values."""
+    """Final state(s) of a simulation, with probabilities, sampling and expectation values.
+
+    ``measurements`` lists the circuit's terminal measurements as (qubit, clbit) pairs in
+    program order; :meth:`sample` fills the classical bits from them.
+    """
 
     def __init__(
         self,
@@ -299,14 +324,14 @@ class Result:
         n_qubits: int,
         *,
         batched: bool,
-        measured: Mapping[int, int] | None = None,
+        measurements: Sequence[tuple[int, int]] = (),
         n_clbits: int = 0,
     ) -> None:
         self.states = states
         self.n_qubits = n_qubits
         self.batched = batched
-        self.measured = dict(measured or {})
-        self.n_clbits = n_clbits
+        self.measurements = [(int(q), int(c)) for q, c in measurements]
+        self.n_clbits = max([n_clbits, *(c + 1 for _, c in self.measurements)])
 
     @property
     def batch_size(self) -> int:
@@ -351,36 +376,53 @@ class Result:
     def sample(self, shots: int, seed: int | np.random.Generator | None = None, qubits: Sequence[int] | None = None) -> Samples:
         """Draw ``shots`` measurement outcomes (reproducible with ``seed``).
 
-        By default the measured qubits of terminal ``measure`` instructions (keyed by classical
-        bit), or all qubits when the circuit has none.
+        By default the classical bits written by the terminal ``measure`` instructions (a
+        classical bit holds the last qubit measured into it; bits never written read 0), or all
+        qubits when the circuit measures nothing. ``qubits`` samples those qubits instead
+        (bit k of an outcome is ``qubits[k]``).
         """
         if isinstance(shots, bool) or not isinstance(shots, (int, np.integer)) or shots < 1:
             raise SimulationError(f"shots must be a positive integer, got {shots!r}")
-        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-        clmap: dict[int, int] | None = None
-        if qubits is None and self.measured:
-            qs = sorted(self.measured, key=lambda q: self.measured[q])
-            clmap = self.measured
+        shots = int(shots)
+        rng = as_generator(seed, error=SimulationError)
+        sources: dict[int, int] | None = None
+        if qubits is None and self.measurements:
+            sources = clbit_sources(self.measurements)
+            qs = sorted(set(sources.values()))
+            n_bits = self.n_clbits
         else:
             qs = self._check_qubits(qubits) or list(range(self.n_qubits))
+            n_bits = len(qs)
+        rows = self.states.shape[0]
+        # bytes a shot: the int64 outcomes of all rows, one row's uniform draws and search
+        # result, and the classical-bit words (a pointer plus a Python int when they are wide)
+        word = 8 + 28 + 4 * -(-n_bits // 30) if n_bits > INT64_BITS else 8
+        per_shot = 8 * rows + 16 + word * rows
+        check_allocation(
+            float(per_shot) * shots, f"sampling {shots} shots" + (f" for a batch of {rows}" if rows > 1 else ""),
+            hint="draw fewer shots at a time", error=SimulationError,
+        )
         probs = self.probabilities(qs)
         probs = probs if probs.ndim == 2 else probs[None]
-        out = np.empty((probs.shape[0], int(shots)), dtype=np.int64)
+        out = np.empty((probs.shape[0], shots), dtype=np.int64)
         for b in range(probs.shape[0]):
             cdf = np.cumsum(probs[b])
-            u = rng.random(int(shots)) * cdf[-1]
+            u = rng.random(shots) * cdf[-1]
             out[b] = np.minimum(np.searchsorted(cdf, u, side="right"), cdf.shape[0] - 1)
-        nbits = len(qs)
-        if clmap is not None:
-            # re-index bits by classical bit position
-            cl = [clmap[q] for q in qs]
-            nbits = max(self.n_clbits, max(cl) + 1)
-            if cl != list(range(len(qs))):
-                re = np.zeros_like(out)
-                for k, c in enumerate(cl):
-                    re |= ((out >> k) & 1) << c
-                out = re
-        return Samples(out if self.batched else out[0], nbits, self.batched)
+        if sources is not None:
+            # bit k of `out` is qubit qs[k]; place it in every classical bit that holds qs[k]
+            pos = {q: k for k, q in enumerate(qs)}
+            if n_bits > INT64_BITS:
+                wide = np.zeros(out.shape, dtype=object)
+                for c, q in sources.items():
+                    wide |= ((out >> pos[q]) & 1).astype(object) << c
+                res = wide
+            else:
+                res = np.zeros_like(out)
+                for c, q in sources.items():
+                    res |= ((out >> pos[q]) & 1) << c
+            out = res
+        return Samples(out if self.batched else out[0], n_bits, self.batched)
 
     def expectation(self, observable: Observable | str) -> Any:
         """Expectation value of a Pauli-sum observable: a float, or (B,) for a batch."""
@@ -401,4 +443,4 @@ class Result:
         return f"Result(n_qubits={self.n_qubits}, batch={self.batch_size}, dtype={self.states.dtype})"
 
 
-__all__ = ["Result", "Samples", "simulate", "check_memory", "available_memory", "ParameterExpression", "resolve"]
+__all__ = ["Result", "Samples", "simulate", "check_memory", "available_memory", "clbit_sources", "engine_dtype", "ParameterExpression", "resolve"]
