@@ -42,8 +42,12 @@ def __getattr__(name: str) -> Any:
         from qtilab.core.observables import Observable
 
         return Observable
-    if name in ("simulate", "Result"):
+    if name == "simulate":  # the per-call engine choice: method=, noise= (qtilab.sim.engine)
+        from qtilab.sim.engine import simulate
+
+        return simulate
+    if name == "Result":
         from qtilab.sim import statevector
 
-        return getattr(statevector, name)
+        return statevector.Result
     raise AttributeError(f"module 'qtilab' has no attribute {name!r}")

@@ -133,7 +133,19 @@ def assert_states_close(actual: np.ndarray, expected: np.ndarray, atol: float = 
         raise AssertionError(f"states differ by {err:.3g} > {atol:.1g}")
 
 
+def __getattr__(name: str) -> Any:
+    # the density-matrix reference lives in its own module (qtilab.testing.density)
+    if name in ("apply_kraus", "dense_density_matrix", "dense_expectation"):
+        from qtilab.testing import density
+
+        return getattr(density, name)
+    raise AttributeError(f"module 'qtilab.testing' has no attribute {name!r}")
+
+
 __all__ = [
+    "apply_kraus",
+    "dense_density_matrix",
+    "dense_expectation",
     "assert_states_close",
     "controlled",
     "dense_states",
