@@ -49,6 +49,21 @@ def _ring(indices: list[int], arcs: list[list[tuple[float, float]]]) -> list[tup
     return pts
 
 
+def _unwrap(ring: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Keep a ring that crosses the antimeridian continuous (longitudes past +-180; the map clips)."""
+    out: list[tuple[float, float]] = []
+    shift = 0.0
+    for lon, lat in ring:
+        if out:
+            prev = out[-1][0] - shift
+            if lon - prev > 180:
+                shift -= 360
+            elif prev - lon > 180:
+                shift += 360
+        out.append((lon + shift, lat))
+    return out
+
+
 @lru_cache(maxsize=1)
 def country_rings() -> dict[str, list[list[tuple[float, float]]]]:
     """Country name -> its polygon rings as (longitude, latitude) lists."""
@@ -58,7 +73,7 @@ def country_rings() -> dict[str, list[list[tuple[float, float]]]]:
     for g in topo["objects"]["countries"]["geometries"]:
         name = g["properties"]["name"]
         polys = [g["arcs"]] if g["type"] == "Polygon" else g["arcs"] if g["type"] == "MultiPolygon" else []
-        rings = [_ring(r, arcs) for poly in polys for r in poly]
+        rings = [_unwrap(_ring(r, arcs)) for poly in polys for r in poly]
         out.setdefault(name, []).extend(rings)
     return out
 

@@ -26,6 +26,7 @@ table{border-collapse:collapse;margin:.6em 0;font-size:.92em;display:block;overf
 th,td{border:1px solid var(--line);padding:3px 9px;vertical-align:top}
 th{background:#f0f0f0;text-align:left}td{text-align:right;font-variant-numeric:tabular-nums}
 td:first-child{text-align:left}
+table.text td{text-align:left}
 pre{background:var(--code);padding:.7em 1em;overflow-x:auto;font-size:.88em;line-height:1.35}
 code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 img{max-width:100%;height:auto}
@@ -40,7 +41,7 @@ nav.top{font-size:.92em;margin-bottom:1em}nav.top a{margin-right:1em}
 #search{width:100%;padding:.5em;font-size:1em;margin:.5em 0 1em}
 .hidden{display:none}
 .headline{background:#eef6fb;border-left:4px solid var(--accent);padding:.5em 1em}
-svg.map path{stroke:#fff;stroke-width:.3}
+svg.map{width:100%;height:auto;overflow:hidden}svg.map path{stroke:#fff;stroke-width:.3}
 """
 
 
