@@ -134,3 +134,45 @@ def test_single_sequence_verdicts_are_calibrated() -> None:
         any_fail += any(x.passed is False for x in v.values())
     assert 5 <= any_fail <= 60
     assert res.passed, [k for k, v in res.verdicts.items() if not v.passed]
+
+
+# -- issue #25: a battery where nothing applied is not a PASS ------------------------------
+def test_nothing_applicable_is_inconclusive() -> None:
+    bits = make_source("pcg64", seed=1).bits(50)
+    res = run_battery(bits, BatteryConfig(n_bits=50))
+    assert res.verdict == "inconclusive" and res.passed is False
+    assert sorted(res.not_applicable) == sorted(res.verdicts)
+    assert res.to_dict()["verdict"] == "inconclusive"
+    some = run_battery(make_source("pcg64", seed=1).bits(200), BatteryConfig(n_bits=200))
+    assert "frequency" not in some.not_applicable and "rank" in some.not_applicable
+    assert some.verdict in ("pass", "fail")
+
+
+def test_empty_test_list_refused() -> None:
+    with pytest.raises(ConfigError, match="empty"):
+        BatteryConfig(tests=()).check()
+    with pytest.raises(ConfigError, match="empty"):
+        run_battery(make_source("pcg64", seed=1), BatteryConfig(n_bits=1000, tests=()))
+
+
+def test_n_bits_beyond_the_input_is_an_error() -> None:
+    bits = make_source("pcg64", seed=1).bits(5_000)
+    with pytest.raises(ConfigError, match="at most 5000"):
+        run_battery(bits, BatteryConfig(n_bits=10_000, tests=("frequency",)))
+
+
+@pytest.mark.parametrize(("test", "kw"), [("block_frequency", {"M": 0}), ("linear_complexity", {"M": 0}),
+                                          ("serial", {"m": 0}), ("approximate_entropy", {"m": -1}),
+                                          ("universal", {"L": 0}), ("non_overlapping_template", {"N": 0}),
+                                          ("block_frequency", {"M": 2.5}), ("block_frequency", {"nope": 3})])
+def test_bad_block_sizes_are_clear_errors(test: str, kw: dict) -> None:
+    with pytest.raises(ConfigError, match=next(iter(kw))):
+        BatteryConfig(n_bits=10_000, tests=(test,), params={test: kw}).check()
+
+
+def test_zero_block_size_direct_call() -> None:
+    bits = make_source("pcg64", seed=1).bits(1_000)
+    with pytest.raises(ConfigError, match="block size"):
+        nist.block_frequency(bits, M=0)
+    with pytest.raises(ConfigError, match="block size"):
+        nist.linear_complexity(bits, M=0)

@@ -27,7 +27,7 @@ def test_rng_test_json_and_file(tmp_path: Path, capsys: pytest.CaptureFixture[st
     p = tmp_path / "bits.txt"
     p.write_text("01" * 500 + "\n")
     rc = main(["rng", "test", str(p), "--format", "ascii", "--bits", "1000", "--tests", "frequency", "runs", "--json"])
-    assert rc == 0
+    assert rc == 3  # runs fails: the exit status says so
     d = json.loads(capsys.readouterr().out)
     assert d["tests"]["frequency"]["verdict"] == "pass"  # balanced
     assert d["tests"]["runs"]["verdict"] == "fail"  # alternating
@@ -57,3 +57,17 @@ def test_rng_montecarlo_and_sources(tmp_path: Path, capsys: pytest.CaptureFixtur
     out = capsys.readouterr().out
     assert "Ising 8x8" in out and "pi hit-or-miss" in out
     assert (tmp_path / "mc" / "ising_bins.png").exists()
+
+
+def test_rng_exit_status_follows_the_verdict(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    short = tmp_path / "short.txt"
+    short.write_text("0110" * 12 + "01")  # 50 bits: no test applies
+    rc = main(["rng", "test", str(short), "--format", "ascii", "--bits", "50"])
+    assert rc == 4
+    captured = capsys.readouterr()
+    assert "overall: INCONCLUSIVE" in captured.out and "no test could run" in captured.err
+    alt = tmp_path / "alt.txt"
+    alt.write_text("01" * 500)
+    assert main(["rng", "test", str(alt), "--format", "ascii", "--bits", "1000", "--tests", "runs"]) == 3
+    assert "overall: FAIL" in capsys.readouterr().out
+    assert main(["rng", "test", str(alt), "--format", "ascii", "--bits", "2000"]) == 1

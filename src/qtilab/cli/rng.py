@@ -27,7 +27,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     s = rsub.add_parser("sources", help="list the bit sources")
     s.set_defaults(func=_sources)
 
-    t = rsub.add_parser("test", help="run the SP 800-22 battery on a source")
+    t = rsub.add_parser(
+        "test", help="run the SP 800-22 battery on a source",
+        description="Exit status: 0 PASS, 3 FAIL, 4 INCONCLUSIVE (no test could run), 1 bad input.",
+    )
     t.add_argument("source", help="source name (see `qtilab rng sources`) or a file")
     t.add_argument("--bits", type=int, default=1_000_000, help="bits per sequence (default 10^6)")
     t.add_argument("--sequences", type=int, default=1, help="number of sequences (default 1; use >= 55 for uniformity)")
@@ -108,11 +111,21 @@ def _test(args: argparse.Namespace) -> int:
         print(f"{'test':28s} {'verdict':8s} {'failed rows':18s} {'min prop':9s} {'min unif':9s}")
         for row in res.summary_rows():
             print(f"{row[0]:28s} {row[1]:8s} {row[2]:18s} {row[3]:9s} {row[4]:9s} {row[5]}")
-        print("overall:", "PASS" if res.passed else "FAIL")
+        print("overall:", res.verdict.upper())
+    if res.verdict == "inconclusive":
+        print(
+            f"no test could run on {cfg.n_bits} bits (each test's minimum input size is not met); "
+            "give more bits (--bits) or --no-min-length",
+            file=sys.stderr,
+        )
     if args.out:
         paths = battery_report(res).write(args.out)
         print(f"report: {paths['md']}", file=sys.stderr)
-    return 0
+    return EXIT_CODES[res.verdict]
+
+
+#: exit status of `qtilab rng test`: 1 is an error (bad input), as for every command
+EXIT_CODES = {"pass": 0, "fail": 3, "inconclusive": 4}
 
 
 def battery_report(res: Any) -> Any:
@@ -130,7 +143,7 @@ def battery_report(res: Any) -> Any:
     )
     rep.add_text(
         "Verdict",
-        f"{'PASS' if res.passed else 'FAIL'}: a single-row test passes when its row passes; a multi-row "
+        f"{res.verdict.upper()}: a single-row test passes when its row passes; a multi-row "
         "test when its failing rows are within the binomial 99 % allowance. Rows pass when the "
         "proportion of P >= alpha lies in the reference band and (from 55 sequences) the P-value "
         "uniformity P >= 1e-4.",

@@ -26,6 +26,7 @@ Examples
 
 from __future__ import annotations
 
+import inspect
 import math
 import os
 import time
@@ -73,20 +74,51 @@ class BatteryConfig:
     workers: int = 1
 
     def test_keys(self) -> tuple[str, ...]:
+        if isinstance(self.tests, str):
+            raise ConfigError(f"tests must be a sequence of test keys, got the string {self.tests!r}")
         keys = tuple(TESTS) if self.tests is None else tuple(self.tests)
+        if not keys:
+            raise ConfigError(f"tests is empty: name at least one test ({', '.join(TESTS)}), or None for all")
         unknown = [k for k in keys if k not in TESTS]
         if unknown:
             raise ConfigError(f"unknown test(s) {unknown}; choose from {', '.join(TESTS)}")
         return keys
 
     def check(self) -> None:
-        if self.n_bits < 1 or self.n_sequences < 1:
-            raise ConfigError(f"need n_bits >= 1 and n_sequences >= 1, got {self.n_bits}, {self.n_sequences}")
+        for name in ("n_bits", "n_sequences", "workers"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+                raise ConfigError(f"{name} must be a positive integer, got {v!r}")
         if not 0 < self.alpha < 1:
             raise ConfigError(f"alpha must be in (0, 1), got {self.alpha}")
-        if self.workers < 1:
-            raise ConfigError(f"workers must be >= 1, got {self.workers}")
-        self.test_keys()
+        keys = self.test_keys()
+        _check_params(self.params, keys)
+
+
+#: test parameters that are block or pattern sizes: each must be a positive integer
+_SIZE_PARAMS = ("M", "m", "N", "L", "Q", "min_cycles_required")
+
+
+def _check_params(params: Any, keys: Sequence[str]) -> None:
+    """Refuse unknown tests and keywords, and sizes that are not positive integers."""
+    if not isinstance(params, dict):
+        raise ConfigError(f"params must be a dict {{test: {{keyword: value}}}}, got {params!r}")
+    for test, kw in params.items():
+        if test not in TESTS:
+            raise ConfigError(f"params: unknown test {test!r}; choose from {', '.join(TESTS)}")
+        if not isinstance(kw, dict):
+            raise ConfigError(f"params[{test!r}] must be a dict of keyword arguments, got {kw!r}")
+        sig = inspect.signature(TESTS[test][1])  # type: ignore[arg-type]
+        allowed = [n for n in sig.parameters if n != "bits"]
+        for name, value in kw.items():
+            if name not in allowed:
+                raise ConfigError(f"params[{test!r}]: unknown keyword {name!r}; {test} takes {allowed}")
+            if name in _SIZE_PARAMS and value is not None and (
+                isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1
+            ):
+                raise ConfigError(
+                    f"params[{test!r}][{name!r}] = {value!r}: a block or pattern size must be a positive integer"
+                )
 
 
 @dataclass
@@ -129,9 +161,23 @@ class BatteryResult:
     seconds: float
 
     @property
+    def verdict(self) -> str:
+        """``"pass"`` when every applicable test passed and at least one applied, ``"fail"`` when
+        one failed, ``"inconclusive"`` when no test could run (too few bits for all of them)."""
+        done = [v.passed for v in self.verdicts.values() if v.passed is not None]
+        if not done:
+            return "inconclusive"
+        return "pass" if all(done) else "fail"
+
+    @property
     def passed(self) -> bool:
-        """True when every applicable test passed."""
-        return all(v.passed is not False for v in self.verdicts.values())
+        """True when at least one test applied and every applicable test passed."""
+        return self.verdict == "pass"
+
+    @property
+    def not_applicable(self) -> list[str]:
+        """Tests that ran on no sequence (their input-size rule was not met)."""
+        return [k for k, v in self.verdicts.items() if v.passed is None]
 
     def summary_rows(self) -> list[list[Any]]:
         """One row per test: key, verdict, failed/total rows, min proportion, min uniformity P."""
@@ -155,7 +201,9 @@ class BatteryResult:
             "n_sequences": self.config.n_sequences,
             "alpha": self.config.alpha,
             "seconds": self.seconds,
+            "verdict": self.verdict,
             "passed": self.passed,
+            "not_applicable": self.not_applicable,
             "tests": {
                 k: {
                     "verdict": None if v.passed is None else ("pass" if v.passed else "fail"),
@@ -308,12 +356,11 @@ def run_battery(
     else:
         arr = as_bits(source)
         if arr.size < cfg.n_bits * cfg.n_sequences:
-            if cfg.n_sequences == 1:
-                cfg = BatteryConfig(arr.size, 1, cfg.tests, cfg.params, cfg.alpha, cfg.enforce_min_length, cfg.workers)
-            else:
-                raise ConfigError(
-                    f"{arr.size} bits cannot make {cfg.n_sequences} sequences of {cfg.n_bits}; lower --bits or --sequences"
-                )
+            # never shorten silently: the verdict would be about other sequences than asked for
+            raise ConfigError(
+                f"{arr.size} bits cannot make {cfg.n_sequences} sequence(s) of {cfg.n_bits} bits; "
+                f"lower n_bits (--bits) to at most {arr.size // cfg.n_sequences} or give more bits"
+            )
         draw = lambda i: arr[i * cfg.n_bits : (i + 1) * cfg.n_bits]  # noqa: E731
         name = f"array of {arr.size} bits"
     t0 = time.perf_counter()

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from qtilab.errors import ConfigError
 from qtilab.rng.nist._common import NistResult, as_bits, igamc, not_applicable
 
 NAME = "BlockFrequency"
@@ -22,6 +23,8 @@ def block_frequency(bits: Any, M: int = 128) -> NistResult:
     0.801252
     """
     e = as_bits(bits)
+    if isinstance(M, bool) or not isinstance(M, (int, np.integer)) or M < 1:
+        raise ConfigError(f"block size M must be a positive integer, got {M!r}")
     N = e.size // M
     if M < 1 or N == 0:
         return not_applicable(NAME, f"needs at least one block of M = {M} bits, got n = {e.size}")

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from qtilab.errors import ConfigError
 from qtilab.rng.nist import _kernels
 from qtilab.rng.nist._common import NistResult, as_bits, igamc, not_applicable
 
@@ -37,6 +38,8 @@ def linear_complexity(bits: Any, M: int = 500) -> NistResult:
     4
     """
     e = as_bits(bits)
+    if isinstance(M, bool) or not isinstance(M, (int, np.integer)) or M < 1:
+        raise ConfigError(f"block size M must be a positive integer, got {M!r}")
     N = e.size // M
     if M < 2 or N == 0:
         return not_applicable(NAME, f"n = {e.size} bits hold no block of M = {M} bits")
