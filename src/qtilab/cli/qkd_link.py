@@ -11,7 +11,7 @@ import json
 import math
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from qtilab.cli import add_common
 from qtilab.errors import ConfigError
@@ -179,6 +179,7 @@ def scan_report(scan: KeyRateScan) -> Report:
         f"QKD key rate against distance ({p.name})",
         meta={"params": p.name, "max_distance_km": round(scan.max_distance_km, 2)},
     )
+    rep.add_headline("key rate reaches zero at", round(scan.max_distance_km, 1), unit="km")
     rep.add_text(
         "Model",
         "Asymptotic decoy-state BB84 (GLLP with infinitely many decoys, Ma et al. 2005), BB84 "
@@ -245,18 +246,65 @@ def link_report(res: LinkResult) -> Report:
         f"QKD link: {c['protocol']} over {c['distance_km']:g} km",
         meta={"params": c["params_name"], "pulses": c["pulses"], "seed": c["seed"], "status": res.status},
     )
+    rep.set_config(c)
+    rep.add_headline("status", res.status)
+    if "key_rate_sim" in res.estimates:
+        rep.add_headline("secret key rate (simulated)", res.estimates["key_rate_sim"], unit="bits/pulse",
+                         error=res.estimates.get("key_rate_sim_err"))
     rep.add_text("Summary", "```\n" + res.summary() + "\n```")
-    rep.add_table("Counts and rates", ["quantity", "value"], [[k, v] for k, v in res.stats.items() if not isinstance(v, dict)])
-    est = [[k, v] for k, v in res.estimates.items() if not isinstance(v, dict)]
-    for k, v in res.estimates.items():
-        if isinstance(v, dict):
-            est += [[f"{k}.{kk}", vv] for kk, vv in v.items()]
-    rep.add_table("Estimates", ["quantity", "value"], est)
+    rep.add_quantities("Counts and rates", {k: v for k, v in res.stats.items() if not isinstance(v, dict)},
+                       LINK_LABELS)
+    rep.add_quantities("Estimates", res.estimates, LINK_LABELS)
     if res.postprocessing:
-        rep.add_table(
-            "Post-processing",
-            ["quantity", "value"],
-            [[k, v] for k, v in res.postprocessing.items() if not isinstance(v, dict)],
-        )
+        rep.add_quantities("Post-processing",
+                           {k: v for k, v in res.postprocessing.items() if not isinstance(v, dict)}, LINK_LABELS)
     rep.data.update(res.to_dict())
     return rep
+
+
+def _link_labels() -> dict[str, Any]:
+    """Labels and units of the link's raw result keys (qtilab.qkd.protocols.LinkResult)."""
+    from qtilab.report.quantities import Quantity
+
+    pct = "%"
+    out: dict[str, Any] = {}
+    names = {"signal": "signal", "decoy": "weak decoy", "vacuum": "vacuum decoy"}
+    for k, n in names.items():
+        out[f"sent_{k}"] = (f"{n} pulses sent", "pulses")
+        out[f"detected_{k}"] = (f"{n} pulses detected", "clicks")
+        out[f"sifted_{k}"] = (f"{n} bits after sifting", "bits")
+        out[f"errors_{k}"] = (f"{n} sifted bits in error", "bits")
+        out[f"gain_{k}"] = (f"{n} gain Q (detections per pulse)", "per pulse")
+        out[f"qber_{k}"] = Quantity(f"{n} QBER", pct, scale=100)
+    out.update({
+        "single_photon_gain_signal": ("single-photon gain Q1 of the signal (simulated)", "per pulse"),
+        "single_photon_error_signal": Quantity("single-photon error rate e1 of the signal (simulated)", pct, 100),
+        "eve_known_fraction_of_sifted_signal": Quantity("fraction of sifted signal bits known to Eve", pct, 100),
+        "key_rate_sim": ("secret key rate, simulated", "bits/pulse"),
+        "key_rate_sim_err": ("secret key rate, simulated: standard error", "bits/pulse"),
+        "key_rate_theory": ("secret key rate, theory (GLLP, infinite decoys)", "bits/pulse"),
+        "key_rate_decoy_estimate": ("secret key rate from the decoy bounds", "bits/pulse"),
+        "decoy_bounds.y0": ("background yield Y0 (decoy estimate)", "per pulse"),
+        "decoy_bounds.y1_lower": ("single-photon yield Y1, lower bound", "per pulse"),
+        "decoy_bounds.q1_lower": ("single-photon gain Q1, lower bound", "per pulse"),
+        "decoy_bounds.e1_upper": Quantity("single-photon error rate e1, upper bound", pct, 100),
+        "gain_signal_theory": ("signal gain Q, theory", "per pulse"),
+        "qber_signal_theory": Quantity("signal QBER, theory", pct, 100),
+        "qber_sample_bits": ("bits disclosed to estimate the QBER", "bits"),
+        "qber_estimate": Quantity("QBER estimated from the disclosed sample", pct, 100),
+        "reconciled_bits": ("bits entering error correction", "bits"),
+        "cascade_efficiency": ("Cascade efficiency f (leaked / Shannon limit)", ""),
+        "leaked_ec_bits": ("bits leaked by error correction", "bits"),
+        "cascade_frames": ("Cascade frames", ""),
+        "cascade_frame_error_rate": Quantity("frames left with errors", pct, 100),
+        "qber_corrected": Quantity("QBER found by Cascade (corrected errors / bits)", pct, 100),
+        "residual_errors": ("errors left after Cascade", "bits"),
+        "verification_passed": ("verification hash agrees", ""),
+        "verification_tag_bits": ("verification tag length", "bits"),
+        "final_key_length": ("final key length (negative: no key)", "bits"),
+    })
+    return out
+
+
+#: raw key -> (label, unit) or Quantity, for the link report's tables
+LINK_LABELS = _link_labels()
