@@ -131,7 +131,16 @@ def _qsvm(args: argparse.Namespace) -> int:
     res = run_qsvm(cfg, table, progress=True)
     summ = res.summary()
     if args.out:
-        paths = res.report().write(args.out)
+        rep = res.report()
+        if args.events is not None:
+            rep.add_input(args.events, role="events")
+        else:
+            import qtilab.hep as _hep
+
+            shipped = Path(_hep.__file__).parent / "data" / "tth_yy_sample.npz"
+            if shipped.is_file():
+                rep.add_input(shipped, role="events (shipped sample)")
+        paths = rep.write(args.out)
         print(f"report written to {paths['md'].parent}", file=sys.stderr)
     if args.json:
         print(json.dumps({"summary": summ, "dropped_nan": res.n_dropped_nan, "warnings": res.warnings}, indent=2))

@@ -111,5 +111,17 @@ measure q[2] -> r[0];
     rep.add_table("Outcome of the teleported qubit", ["quantity", "value"],
                   [["P(r=1) sampled", p], ["sin^2(theta/2)", exact], ["deviation (sigma)", (p - exact) / sigma]])
     rep.add_text("Written back as OpenQASM 3", "```\n" + dumps(c, version=3) + "```")
+    rep.add_headline("P(r=1) sampled", round(p, 4), error=round(math.sqrt(p * (1 - p) / shots), 4))
+    rep.add_headline("deviation from sin^2(theta/2)", round((p - exact) / sigma, 2), unit="sigma")
+    fig = rep.new_figure("teleport", f"Teleported qubit: P(r=1) from {shots} shots with its binomial standard "
+                         "error (error bar), and the exact sin^2(theta/2) (dashed)")
+    ax = fig.gca()
+    ax.bar([0, 1], [1 - p, p], yerr=[sigma, sigma], capsize=4, color=["#56B4E9", "#0072B2"], label="sampled")
+    ax.hlines([1 - exact, exact], [-0.4, 0.6], [0.4, 1.4], colors="k", linestyles="--", label="exact")
+    ax.set_xticks([0, 1])
+    ax.set_xticklabels(["r = 0", "r = 1"])
+    ax.set_ylabel("probability")
+    ax.set_ylim(0, 1)
+    ax.legend(loc="upper right")
     rep.data["counts"] = res.counts
     rep.write(out_dir / "qasm-teleport")

@@ -141,6 +141,10 @@ def battery_report(res: Any) -> Any:
         meta={"source": res.source, "bits": cfg.n_bits, "sequences": cfg.n_sequences, "alpha": cfg.alpha,
               "seconds": round(res.seconds, 3)},
     )
+    rep.set_config(cfg)
+    rep.add_headline("verdict", str(res.verdict).upper())
+    rep.add_headline("tests failed", sum(1 for v in res.verdicts.values() if v.passed is False),
+                     unit=f"of {len(res.verdicts)}")
     rep.add_text(
         "Verdict",
         f"{res.verdict.upper()}: a single-row test passes when its row passes; a multi-row "
@@ -243,6 +247,10 @@ def montecarlo_report(res: Any) -> Any:
     from qtilab.report import Report
 
     rep = Report("Monte Carlo tests of a random source", meta={"source": res.source})
+    if res.ising:
+        rep.add_headline("2D Ising E/N deviation from the exact value", round(res.ising.z, 2), unit="sigma")
+    for e in res.pi[-1:]:
+        rep.add_headline(f"pi ({e.method}, N={e.n}) bias", round(e.z, 2), unit="sigma")
     if res.pi:
         rep.add_table("pi estimates", ["method", "N", "replicas", "mean", "bias", "std", "exact std", "z"],
                       [[e.method, e.n, e.replicas, e.mean, e.bias, e.std, e.exact_std, e.z] for e in res.pi],

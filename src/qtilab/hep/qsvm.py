@@ -554,8 +554,12 @@ def _make_report(res: QSVMResult, title: str) -> Any:
     from qtilab.report import Report
 
     cfg = res.config
-    rep = Report(title, meta={"seed": cfg.seed, "qubits": cfg.qubits, "repeats": cfg.repeats})
+    rep = Report(title, meta={"seed": cfg.seed, "qubits": cfg.qubits, "repeats": cfg.repeats}, config=cfg)
     summ = res.summary()
+    for m in METHODS:
+        rep.add_headline(f"{_LABELS[m]} test AUC", round(summ[m]["auc_mean"], 4), error=round(summ[m]["auc_std"], 4))
+    if res.source:
+        rep.add_generator_settings(res.source, name="event source")
     q = summ["qsvm"]
     s = summ["svm"]
     b = summ["bdt"]
@@ -600,27 +604,30 @@ def _make_report(res: QSVMResult, title: str) -> Any:
     if res.warnings:
         rep.add_text("Warnings", "; ".join(res.warnings))
 
-    fig = rep.new_figure("roc", "Mean ROC curves over the repeats (test split)")
+    from qtilab.report.style import plot_random_rejection, plot_rejection, scan_errorbar
+
+    fig = rep.new_figure(
+        "roc", "Background rejection 1/ε_B against signal efficiency ε_S: ROC curves averaged over the "
+        f"{cfg.repeats} repeats (test split; the mean signal efficiency at each background efficiency)")
     ax = fig.gca()
     for m in METHODS:
         tpr = np.mean(res.methods[m].tpr, axis=0)
-        ax.plot(res.fpr_grid, tpr, label=f"{_LABELS[m]}: AUC {summ[m]['auc_mean']:.3f}")
-    ax.plot([0, 1], [0, 1], ":", color="grey")
-    ax.set_xlabel("background efficiency (false-positive rate)")
-    ax.set_ylabel("signal efficiency (true-positive rate)")
-    ax.legend(loc="lower right")
+        plot_rejection(ax, tpr, res.fpr_grid, label=f"{_LABELS[m]}: AUC {summ[m]['auc_mean']:.3f}")
+    plot_random_rejection(ax)
+    ax.legend(loc="upper right")
     for name, rows, key, xl in (
         ("scan_qubits", res.scan_qubits, "qubits", "qubits (PCA components)"),
         ("scan_train", res.scan_train, "train", "training events"),
     ):
         if not rows:
             continue
-        fig = rep.new_figure(name, f"Test AUC against the {xl}")
+        fig = rep.new_figure(name, f"Test AUC against the {xl}: mean over {cfg.scan_repeats} random splits; "
+                             "error bars: standard deviation of the AUC over those splits")
         ax = fig.gca()
         xs = [r[key] for r in rows]
         for m in METHODS:
-            ax.errorbar(xs, [r[f"{m}_auc_mean"] for r in rows], yerr=[r[f"{m}_auc_std"] for r in rows],
-                        marker="o", capsize=3, label=_LABELS[m])
+            scan_errorbar(ax, xs, [r[f"{m}_auc_mean"] for r in rows], [r[f"{m}_auc_std"] for r in rows],
+                          label=_LABELS[m], integer_x=key == "qubits")
         ax.set_xlabel(xl)
         ax.set_ylabel("test AUC")
         if key == "train":

@@ -138,7 +138,7 @@ def finish(fig: Any) -> dict[str, list[str]]:
     The rules (each listed in the returned dict, keyed by axes index):
     integer ticks on an axis whose line data are all integers; a log scale on an axis whose
     positive line data span more than three decades (only when the study left it linear and no
-    value is <= 0); a legend that covers a data point moved outside the axes, to the right.
+    value is <= 0); a legend that covers a data point moved outside the axes, below them.
     """
     from matplotlib.ticker import MaxNLocator
 
@@ -168,9 +168,10 @@ def finish(fig: Any) -> dict[str, list[str]]:
             leg = ax.get_legend()
             handles, labels = ax.get_legend_handles_labels()
             title = leg.get_title().get_text() if leg is not None else ""
-            ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0,
-                      title=title or None)
-            changes.setdefault(str(i), []).append("legend moved outside the axes")
+            # below the axes: the plot keeps its width (labels are often long)
+            ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.16), borderaxespad=0.0,
+                      ncol=2 if len(labels) > 2 else 1, title=title or None)
+            changes.setdefault(str(i), []).append("legend moved below the axes")
     return changes
 
 
