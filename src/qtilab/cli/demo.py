@@ -47,4 +47,18 @@ def run(args: argparse.Namespace) -> int:
             failed.append(name)
         print(f"[{name}: {time.perf_counter() - t0:.1f} s]", flush=True)
     print(f"\nreports written under {out.resolve()}")
+    try:  # the static site of every report written so far (qtilab report site)
+        import warnings
+
+        from qtilab.report.site import build_site
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            site = build_site(out, out / "site")
+        for w in caught:
+            print(f"site: {w.message}", file=sys.stderr)
+        print(f"site of {len(site.studies)} studies: open {site.index.resolve().as_uri()}")
+    except Exception as exc:  # the demo's reports stand without the site
+        print(f"site not built: {type(exc).__name__}: {exc}", file=sys.stderr)
+        failed.append("site")
     return 1 if failed else 0
