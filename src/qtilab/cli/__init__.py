@@ -45,7 +45,21 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="group", metavar="<group>")
     for mod in _group_modules():
         mod.register(sub)  # type: ignore[attr-defined]
+    _add_docs_epilogs(parser, sub)
     return parser
+
+
+def _add_docs_epilogs(parser: argparse.ArgumentParser, sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """End ``qtilab --help`` and every group's help with where the documentation is."""
+    from qtilab.cli.docs import DOCS_URL, EPILOG, topics
+
+    parser.epilog = EPILOG
+    pages = set(topics())
+    for name, p in sub.choices.items():
+        if p.epilog:
+            continue
+        page = name if name in pages else "cli"
+        p.epilog = f"Documentation: `qtilab docs {page}` (offline), {DOCS_URL}/{page}.md; `qtilab docs` lists every page."
 
 
 def add_common(p: argparse.ArgumentParser, *, out: bool = True, json_flag: bool = True) -> None:

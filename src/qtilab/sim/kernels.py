@@ -584,3 +584,9 @@ def par_copy(dst, src):  # type: ignore[no-untyped-def]
     for w in prange(nw):
         for i in range(w * n // nw, (w + 1) * n // nw):
             dst[i] = src[i]
+
+
+# the first process after installation compiles these kernels (about 30 s): say so on stderr
+from qtilab.sim.firstuse import announce_if_cold as _announce_if_cold  # noqa: E402
+
+_announce_if_cold(run_program)
