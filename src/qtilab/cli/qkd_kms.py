@@ -1,6 +1,8 @@
 """``qtilab qkd kms ...`` (ETSI GS QKD 014 key manager and client) and ``qtilab qkd network ...``.
 
-    qtilab qkd kms serve --config node.toml
+    qtilab qkd kms init --out DIR --line KME-A,KME-B,KME-C --sae SAE-1@KME-A --sae SAE-2@KME-C
+    qtilab qkd kms serve --config kme-a.toml [--log-level info]
+    qtilab qkd kms wait --config kme-a.toml [--config kme-b.toml ...] [--timeout 60]
     qtilab qkd kms status          --url URL --ca ca.pem --cert sae.pem --key sae.key SLAVE_SAE_ID
     qtilab qkd kms get-key         --url URL --ca ca.pem --cert sae.pem --key sae.key SLAVE_SAE_ID [-n N] [-s BITS]
     qtilab qkd kms get-key-with-id --url URL --ca ca.pem --cert sae.pem --key sae.key MASTER_SAE_ID KEY_ID...
@@ -22,6 +24,40 @@ def register(qsub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg
     kms = qsub.add_parser("kms", help="ETSI GS QKD 014 key manager (serve) and client (get-key...)")
     ksub = kms.add_subparsers(dest="kms_verb", metavar="<kms-verb>")
     kms.set_defaults(func=lambda a: (kms.print_help(), 2)[1])
+
+    p = ksub.add_parser(
+        "init", help="write a network's PKI (CA, KME and SAE certificates), link secrets and one TOML per KME",
+        description="Write, into --out, a throw-away CA (ca.pem), per KME a certificate with the serverAuth "
+        "and clientAuth usages (kme-a.pem/.key) and its TOML (kme-a.toml), per SAE a client certificate "
+        "(sae-1.pem/.key) and per link a shared secret (link-kme-a-kme-b.secret). Private keys and secrets "
+        "are created with mode 0600. Describe the network either as a line (--line, inner KMEs are trusted "
+        "relay nodes) or with a TOML file (--network; see qtilab.qkd.kms.pki.load_description).",
+    )
+    p.add_argument("--out", required=True, help="folder to write (created; must not hold a network already)")
+    p.add_argument("--line", default=None, metavar="KME,KME,...", help="KME IDs of a line, e.g. KME-A,KME-B,KME-C")
+    p.add_argument("--sae", action="append", default=[], metavar="SAE@KME",
+                   help="a SAE and its KME, e.g. SAE-1@KME-A (repeat; with --line)")
+    p.add_argument("--port", type=int, default=8443, help="port of the first KME of --line; the next get +1... (default 8443)")
+    p.add_argument("--distance-km", type=float, default=20.0, help="fibre length of each --line link (default 20)")
+    p.add_argument("--pulse-rate-hz", type=float, default=1e9, help="QKD pulse rate of each --line link (default 1e9)")
+    p.add_argument("--network", default=None, help="a network description TOML ([[kme]], [[sae]], [[link]], ...)")
+    p.add_argument("--host", default=None, help="address the KMEs listen on and are reached at (default 127.0.0.1)")
+    p.add_argument("--database", default=None,
+                   help="database URL template with {kme}, e.g. postgresql+psycopg://u:pw@host/kms_{kme} "
+                   "(default: sqlite:///kme-a.db beside each TOML)")
+    p.add_argument("--full-topology", action="store_true",
+                   help="list every link, SAE and KME in every TOML (default: each its own; the rest is discovered)")
+    p.add_argument("--force", action="store_true", help="overwrite the files of an existing network in --out")
+    p.set_defaults(func=_init)
+
+    p = ksub.add_parser("wait", help="wait until KMEs answer /ready (their link pools hold key)")
+    p.add_argument("--config", action="append", default=[], help="a KME's TOML (its URL, CA and own certificate are used); repeat")
+    p.add_argument("--url", default=None, help="or: the KME's URL (with --ca, and --cert/--key for mutual TLS)")
+    p.add_argument("--ca", default=None)
+    p.add_argument("--cert", default=None)
+    p.add_argument("--key", default=None)
+    p.add_argument("--timeout", type=float, default=60.0, help="seconds to wait in all (default 60)")
+    p.set_defaults(func=_wait)
 
     p = ksub.add_parser("serve", help="run a KME over HTTPS with mutual TLS")
     p.add_argument("--config", required=True, help="the KME's TOML configuration")
@@ -89,8 +125,89 @@ def configure_logging(level: str) -> None:
     logging.getLogger("httpx").setLevel(lvl if lvl <= logging.DEBUG else max(lvl, logging.WARNING))
 
 
+def _init(args: argparse.Namespace) -> int:
+    from qtilab.errors import ConfigError
+    from qtilab.qkd.kms.pki import line_description, load_description, write_network
+
+    if bool(args.line) == bool(args.network):
+        raise ConfigError("give the network either as --line KME-A,KME-B,... (with --sae SAE@KME) or as --network FILE")
+    if args.line:
+        desc = line_description(args.line, saes=args.sae, port=args.port, host=args.host or "127.0.0.1",
+                                link={"distance_km": args.distance_km, "pulse_rate_hz": args.pulse_rate_hz},
+                                database=args.database)
+    else:
+        if args.sae:
+            raise ConfigError("--sae goes with --line; list the SAEs in the --network file")
+        desc = load_description(args.network)
+        if args.host:
+            desc["host"] = args.host
+        if args.database:
+            from qtilab.qkd.kms.pki import _db_template
+
+            desc["database"] = _db_template(args.database)
+    out = Path(args.out)
+    if (out / "ca.pem").exists() and not args.force:
+        raise ConfigError(f"{out} already holds a network (ca.pem); use another --out, or --force to overwrite it")
+    files = write_network(out, full_topology=args.full_topology, **desc)
+    for k, cfg in files.configs.items():
+        print(f"{k}: {cfg}  ({files.urls[k]})")
+    for s, (cert, key) in files.sae_certs.items():
+        print(f"{s}: {cert} {key}")
+    print(f"CA: {files.ca}")
+    return 0
+
+
+def _wait(args: argparse.Namespace) -> int:
+    import time
+
+    from qtilab.errors import ConfigError
+    from qtilab.qkd.kms.config import load_config
+
+    targets: list[tuple[str, Any, Any, Any]] = []
+    for c in args.config:
+        cfg = load_config(c)
+        targets.append((f"https://{cfg.host}:{cfg.port}", cfg.tls_ca, cfg.tls_cert, cfg.tls_key))
+    if args.url:
+        targets.append((args.url, args.ca, args.cert, args.key))
+    if not targets:
+        raise ConfigError("give --config KME.toml (repeatable) or --url with --ca/--cert/--key")
+    import httpx
+
+    from qtilab.qkd.kms.tls import client_ssl_context
+
+    _quiet_httpx()
+    deadline = time.monotonic() + args.timeout
+    for url, ca, cert, key in targets:
+        last = "no answer yet"
+        with httpx.Client(verify=client_ssl_context(ca, cert, key), timeout=5.0) as h:
+            while True:
+                try:
+                    r = h.get(f"{url.rstrip('/')}/ready")
+                    if r.status_code == 200:
+                        print(f"{url}: ready")
+                        break
+                    last = str(r.json().get("message", r.text[:200]))
+                except httpx.HTTPError as exc:
+                    last = f"{type(exc).__name__}: {exc}"
+                except ValueError:
+                    last = "not a JSON answer"
+                if time.monotonic() > deadline:
+                    print(f"error: {url} not ready after {args.timeout:g} s ({last})", file=sys.stderr)
+                    return 1
+                time.sleep(0.2)
+    return 0
+
+
+def _quiet_httpx() -> None:
+    import logging
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # no per-request lines on stderr
+
+
 def _client(args: argparse.Namespace) -> Any:
     from qtilab.qkd.kms.client import KMSClient
+
+    _quiet_httpx()
 
     for name in ("ca", "cert", "key"):
         if not Path(getattr(args, name)).is_file():

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from qtilab.qkd.kms.pki import NetworkFiles, write_network
+from qtilab.qkd.kms.pki import NetworkFiles, file_stem
 
 PG_URL = os.environ.get("QTILAB_TEST_PG_URL", "postgresql+psycopg://qtilab:qtilab@127.0.0.1:5432/qtilab")
 
@@ -30,9 +30,13 @@ PG_URL = os.environ.get("QTILAB_TEST_PG_URL", "postgresql+psycopg://qtilab:qtila
 SAES = {"SAE-1": "KME-A", "SAE-3": "KME-A", "SAE-2": "KME-C", "SAE-4": "KME-C"}
 LINKS = [
     {"a": "KME-A", "b": "KME-B", "rate_bps": 2.0e7, "capacity_bits": 1.0e9},
-    # a GYS link at 1 GHz pulse rate: about 0.96 Mbit/s at 20 km (qtilab.qkd.theory)
-    {"a": "KME-B", "b": "KME-C", "distance_km": 20.0, "pulse_rate_hz": 1.0e9, "capacity_bits": 1.0e9},
+    # a GYS link at 1 GHz pulse rate: about 0.96 Mbit/s at 20 km (qtilab.qkd.theory); its pool
+    # holds 781 keys of 256 bits (full again 0.2 s after a burst): the bottleneck of A - B - C
+    {"a": "KME-B", "b": "KME-C", "distance_km": 20.0, "pulse_rate_hz": 1.0e9, "capacity_bits": 2.0e5},
 ]
+BC_CAPACITY_KEYS = 781
+#: --log-level of each KME process (C at warning: its own logger must then be quiet)
+LOG_LEVELS = {"KME-A": "info", "KME-B": "debug", "KME-C": "warning"}
 KEYS = {"max_SAE_ID_count": 2, "max_key_per_request": 64}
 
 
@@ -64,6 +68,25 @@ class Databases:
     backend: str
     urls: dict[str, str] = field(default_factory=dict)
     _created: list[str] = field(default_factory=list)
+
+    def template(self, kmes: list[str], folder: Path) -> str | None:
+        """A ``--database`` template for ``qtilab qkd kms init`` (None: its SQLite default)."""
+        if self.backend == "sqlite":
+            for k in kmes:
+                self.urls[k] = f"sqlite:///{folder / (file_stem(k) + '.db')}"
+            return None
+        import sqlalchemy as sa
+
+        prefix = f"qtilab_kms_{uuid.uuid4().hex[:8]}_"
+        eng = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        with eng.connect() as c:
+            for k in kmes:
+                name = prefix + file_stem(k).replace("-", "_")
+                c.execute(sa.text(f'CREATE DATABASE "{name}"'))
+                self._created.append(name)
+                self.urls[k] = f"{PG_URL.rsplit('/', 1)[0]}/{name}"
+        eng.dispose()
+        return f"{PG_URL.rsplit('/', 1)[0]}/{prefix}{{kme}}"
 
     def url(self, kme: str, folder: Path) -> str:
         if kme not in self.urls:
@@ -191,17 +214,44 @@ class Net:
         return "".join(k.log.read_text(errors="replace") for k in self.kmes.values() if k.log.exists())
 
 
-def start_network(folder: Path, backend: str, *, client_cert: str = "required") -> Net:
+def _toml(v: object) -> str:
+    return f'"{v}"' if isinstance(v, str) else repr(v)
+
+
+def init_network(folder: Path, dbs: Databases, ports: dict[str, int], saes: dict[str, str],
+                 links: list[dict[str, object]], keys: dict[str, object] | None = None) -> NetworkFiles:
+    """Write the network with the command a user runs: ``qtilab qkd kms init --network ...``."""
+    from qtilab.cli import main
+
+    lines = []
+    for k, port in ports.items():
+        lines += ["[[kme]]", f'id = "{k}"', f"port = {port}", ""]
+    for s_, k in saes.items():
+        lines += ["[[sae]]", f'id = "{s_}"', f'kme = "{k}"', ""]
+    for link in links:
+        lines += ["[[link]]", *(f"{n} = {_toml(v)}" for n, v in link.items()), ""]
+    if keys:
+        lines += ["[keys]", *(f"{n} = {_toml(v)}" for n, v in keys.items()), ""]
+    desc = folder.parent / f"{folder.name}-network.toml"
+    desc.write_text("\n".join(lines))
+    template = dbs.template(list(ports), folder)
+    argv = ["qkd", "kms", "init", "--network", str(desc), "--out", str(folder)]
+    if template:
+        argv += ["--database", template]
+    assert main(argv) == 0
+    return NetworkFiles(
+        folder, folder / "ca.pem", {k: folder / f"{file_stem(k)}.toml" for k in ports},
+        {s_: (folder / f"{file_stem(s_)}.pem", folder / f"{file_stem(s_)}.key") for s_ in saes},
+        {k: (folder / f"{file_stem(k)}.pem", folder / f"{file_stem(k)}.key") for k in ports},
+        {k: f"https://127.0.0.1:{p}" for k, p in ports.items()},
+    )
+
+
+def start_network(folder: Path, backend: str) -> Net:
     dbs = Databases(backend)
     ports = {k: free_port() for k in ("KME-A", "KME-B", "KME-C")}
-    files = write_network(
-        folder, kmes=ports, saes=SAES, links=LINKS, keys=KEYS, client_cert=client_cert,
-        database=lambda k: dbs.url(k, folder),
-    )
-    kmes = {
-        k: KME(k, files.configs[k], files.urls[k], folder / f"{k}.log", "debug" if k == "KME-B" else "info")
-        for k in ports
-    }
+    files = init_network(folder, dbs, ports, SAES, LINKS, KEYS)
+    kmes = {k: KME(k, files.configs[k], files.urls[k], folder / f"{k}.log", LOG_LEVELS[k]) for k in ports}
     net = Net(files, kmes, dbs)
     try:
         for k in kmes.values():  # start in parallel: each process needs a second or two to import

@@ -57,7 +57,7 @@ def _err(r: httpx.Response, status: int) -> str:
 def test_status_fields(net: Any) -> None:
     with net.client("SAE-1") as c:
         st = c.status("SAE-2")
-    assert STATUS_FIELDS <= set(st)
+    assert STATUS_FIELDS <= set(st) and "status_extension" not in st
     assert (st["source_KME_ID"], st["target_KME_ID"], st["master_SAE_ID"], st["slave_SAE_ID"]) == (
         "KME-A", "KME-C", "SAE-1", "SAE-2",
     )
@@ -264,3 +264,16 @@ def test_logs_never_contain_key_material(net: Any) -> None:
         b64 = base64.b64encode(raw).decode()
         for form in (b64, b64.rstrip("="), raw.hex(), raw.hex().upper(), base64.urlsafe_b64encode(raw).decode()):
             assert form not in logs
+
+
+def test_log_level_applies_to_the_kme_logger(net: Any) -> None:
+    # KME-C runs with --log-level warning: none of its own INFO lines ("relay: stored ...") may
+    # appear, while KME-A (info) and KME-B (debug) log their work
+    with net.client("SAE-1") as m, net.client("SAE-2") as s:
+        got = m.get_key("SAE-2", number=1)
+        s.get_key_with_id("SAE-1", [got["keys"][0]["key_ID"]])
+    logs = {k: kme.log.read_text(errors="replace") for k, kme in net.kmes.items()}
+    assert "INFO qtilab.kms: enc_keys" in logs["KME-A"]
+    assert "INFO qtilab.kms: relay: forwarded" in logs["KME-B"]
+    assert "DEBUG" in logs["KME-B"]
+    assert [line for line in logs["KME-C"].splitlines() if line.startswith(("INFO", "DEBUG"))] == []

@@ -224,3 +224,31 @@ def test_kill_and_restart_in_the_middle_of_a_run(net: Any) -> None:
     assert len(left) <= 5 * len(masters)
     for cl in masters + slaves:
         cl.close()
+
+
+def test_keys_survive_a_sigkill_of_the_trusted_node(net: Any) -> None:
+    """A - B - C with B a trusted relay node: B dies (SIGKILL) and comes back."""
+    b = net.kmes["KME-B"]
+    with net.client("SAE-1") as m, net.client("SAE-2") as s:
+        got = {k["key_ID"]: k["key"] for k in m.get_key("SAE-2", number=6)["keys"]}
+        ids = list(got)
+        first = s.get_key_with_id("SAE-1", ids[:3])
+        b.kill()
+        try:
+            # while B is down: a clear 503 that names it, and no key is said to be available
+            with pytest.raises(KMSClientError) as ei:
+                m.get_key("SAE-2", number=1)
+            assert ei.value.status == 503 and "KME-B" in ei.value.message, ei.value.message
+            assert m.status("SAE-2")["stored_key_count"] == 0
+            # keys relayed before the kill are stored at C: the slave still gets every one
+            rest = s.get_key_with_id("SAE-1", ids[3:])
+        finally:
+            b.start()
+        back = {k["key_ID"]: k["key"] for k in first["keys"] + rest["keys"]}
+        assert back == got
+        # after B's restart keys flow again; B allocates link key after what it used before,
+        # so C accepts every pad (a reused pad would be refused as "already used")
+        more = m.get_key("SAE-2", number=4)
+        again = s.get_key_with_id("SAE-1", [k["key_ID"] for k in more["keys"]])
+        assert again["keys"] == more["keys"]
+        assert m.status("SAE-2")["stored_key_count"] > 0

@@ -352,6 +352,7 @@ def create_app(config: KMSConfig, store: KeyStore | None = None) -> Any:
         peer = config.peers.get(peer_id)
         if peer is None or relay_client is None:
             raise KMSError(503, f"{me} cannot reach {peer_id}: no [[peer]] entry with its URL (or no TLS)")
+        log.debug("%s: %s to %s", me, endpoint, peer_id)
         try:
             r = relay_client.post(f"{peer.url}{API}/{endpoint}", json=body)
         except httpx.HTTPError as exc:

@@ -233,8 +233,9 @@ class KeyStore:
         sa = self._sa
         now = time.time()
         with self._lock:
-            with self.engine.begin() as conn:
+            with self.engine.begin() as conn:  # its own transaction: a refusal below keeps it
                 purged = self._purge_expired(conn, now)
+            with self.engine.begin() as conn:
                 if self.max_keys is not None:
                     if not self.sqlite:  # serialise the count-then-insert of concurrent requests
                         conn.execute(sa.text("SELECT pg_advisory_xact_lock(7230014)"))
@@ -280,8 +281,9 @@ class KeyStore:
 
         now = time.time()
         with self._lock:
-            with self.engine.begin() as conn:
+            with self.engine.begin() as conn:  # its own transaction: a refusal below keeps it
                 purged = self._purge_expired(conn, now)
+            with self.engine.begin() as conn:
                 # lock the keys' rows first, always in key_ID order (PostgreSQL; SQLite holds the
                 # database lock already): a concurrent delivery of the same keys waits here, and
                 # a key erased meanwhile is then simply not found
@@ -384,20 +386,25 @@ class KeyStore:
             with self._tx() as conn:
                 t0 = float(self._ensure_link(conn, direction, time.time()).t0)
             self._t0[direction] = t0
-        produced = self._produced(t0, time.time(), rate_bps)
-        floor = produced - int(capacity_bits // CHUNK_BITS)
-        # one atomic statement: skip key lost to a full pool, then take `count` chunks
-        start = sa.case((ls.c.next_chunk < floor, floor), else_=ls.c.next_chunk)
-        with self._tx() as conn:
-            res = conn.execute(
-                ls.update()
-                .where(ls.c.direction == direction, start + count <= produced)
-                .values(next_chunk=start + count)
-                .returning(ls.c.next_chunk)
-            ).first()
-        if res is None:
-            return None
-        return int(res[0]) - count
+        cap = int(capacity_bits // CHUNK_BITS)
+        for _ in range(2):
+            with self._tx() as conn:
+                # the clock is read once the transaction holds the lock (SQLite) and read again
+                # after a miss (PostgreSQL waits for the row lock inside the UPDATE): a time read
+                # before a long wait would undercount the key produced meanwhile
+                produced = self._produced(t0, time.time(), rate_bps)
+                floor = produced - cap
+                # one atomic statement: skip key lost to a full pool, then take `count` chunks
+                start = sa.case((ls.c.next_chunk < floor, floor), else_=ls.c.next_chunk)
+                res = conn.execute(
+                    ls.update()
+                    .where(ls.c.direction == direction, start + count <= produced)
+                    .values(next_chunk=start + count)
+                    .returning(ls.c.next_chunk)
+                ).first()
+            if res is not None:
+                return int(res[0]) - count
+        return None
 
     def mark_chunks_used(self, direction: str, start: int, count: int) -> None:
         """Record incoming link-key chunks as used; 400 if any was used before (replay)."""
