@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from qtilab.catalogue import load, validate
-from qtilab.catalogue.model import DEFAULT_PATH, cli_commands, known_countries
+from qtilab.catalogue.model import DEFAULT_PATH, known_countries
 from qtilab.cli import main
+from qtilab.cli.catalogue import cli_commands
 from qtilab.errors import ConfigError
 
 if sys.version_info >= (3, 11):
@@ -56,7 +57,7 @@ def _write(tmp_path: Path, text: str) -> Path:
 
 def test_shipped_catalogue_is_consistent() -> None:
     cat = load()
-    assert validate(cat) == []
+    assert validate(cat, commands=cli_commands()) == []
     # the activities the programme lists (issue 20), each present once
     ids = {a.id for a in cat.activities}
     assert {"earth-observation", "qrng-montecarlo", "generative-models", "distributed-simulation",
@@ -83,7 +84,7 @@ def test_filters_against_the_raw_toml(tmp_path: Path) -> None:
 def test_validator_names_unknown_country_and_missing_command(tmp_path: Path) -> None:
     bad = GOOD.replace('country = "Japan"', 'country = "Japland"').replace("qtilab hep qsvm", "qtilab hep nope")
     cat = load(_write(tmp_path, bad))
-    problems = validate(cat)
+    problems = validate(cat, commands=cli_commands())
     assert any("'Lab B'" in p and "'Japland'" in p for p in problems), problems
     assert any("'one'" in p and "'qtilab hep nope'" in p and "does not exist" in p for p in problems), problems
     assert len(problems) == 2

@@ -4,7 +4,7 @@ The data live in ``activities.toml`` beside this module (format described at its
 checks the structure (unknown keys, wrong types) and raises :class:`~qtilab.errors.ConfigError`
 naming the entry; :func:`validate` checks the content against the world (every country is one
 of the shipped outline, every partner and paper is defined, every command exists in the
-``qtilab`` command line) and returns the problems as sentences.
+``qtilab`` command line, when given) and returns the problems as sentences.
 """
 
 from __future__ import annotations
@@ -217,34 +217,16 @@ def known_countries() -> frozenset[str]:
     return frozenset(g["properties"]["name"] for g in topo["objects"]["countries"]["geometries"])
 
 
-def cli_commands() -> set[str]:
-    """Every ``qtilab <group> [<verb> ...]`` command of the command line, as strings."""
-    import argparse
-
-    from qtilab.cli import build_parser
-
-    out: set[str] = set()
-
-    def walk(p: argparse.ArgumentParser, prefix: str) -> None:
-        for act in p._actions:
-            if isinstance(act, argparse._SubParsersAction):
-                for name, sp in act.choices.items():
-                    out.add(f"{prefix} {name}")
-                    walk(sp, f"{prefix} {name}")
-
-    walk(build_parser(), "qtilab")
-    return out
-
-
 def validate(cat: Catalogue, *, commands: set[str] | None = None,
              countries: Sequence[str] | frozenset[str] | None = None) -> list[str]:
     """The catalogue's problems, one sentence each (empty when it is consistent).
 
     Checks: unique activity ids; known topic, status and partner kind; every partner of an
     activity defined, with a country of the shipped outline; every paper defined, with a DOI or
-    an arXiv id; every command an existing ``qtilab`` command; every paper cited somewhere.
+    an arXiv id; every paper cited somewhere; and, when ``commands`` is given (the command
+    line's commands, :func:`qtilab.cli.catalogue.cli_commands`), every command one of them.
+    The catalogue does not import the command line (it sits beside it in layer 4).
     """
-    cmds = cli_commands() if commands is None else commands
     ctry = known_countries() if countries is None else frozenset(countries)
     problems: list[str] = []
     seen: set[str] = set()
@@ -275,8 +257,8 @@ def validate(cat: Catalogue, *, commands: set[str] | None = None,
             cited.add(k)
             if k not in cat.papers:
                 problems.append(f"{tag}: paper {k!r} is not defined (add a [paper.{k}] table)")
-        for c in a.commands:
-            if c not in cmds:
+        for c in a.commands if commands is not None else ():
+            if c not in commands:
                 problems.append(f"{tag}: command {c!r} does not exist in this qtilab")
     for k, paper in cat.papers.items():
         if not (paper.doi or paper.arxiv):

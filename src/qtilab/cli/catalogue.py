@@ -36,6 +36,23 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     pb.set_defaults(func=_publish)
 
 
+def cli_commands() -> set[str]:
+    """Every ``qtilab <group> [<verb> ...]`` command of the command line, as strings."""
+    from qtilab.cli import build_parser
+
+    out: set[str] = set()
+
+    def walk(p: argparse.ArgumentParser, prefix: str) -> None:
+        for act in p._actions:
+            if isinstance(act, argparse._SubParsersAction):
+                for name, sp in act.choices.items():
+                    out.add(f"{prefix} {name}")
+                    walk(sp, f"{prefix} {name}")
+
+    walk(build_parser(), "qtilab")
+    return out
+
+
 def _list(args: argparse.Namespace) -> int:
     from qtilab.catalogue import load
 
@@ -64,7 +81,7 @@ def _validate(args: argparse.Namespace) -> int:
     from qtilab.catalogue import load, validate
 
     cat = load(args.file)
-    problems = validate(cat)
+    problems = validate(cat, commands=cli_commands())
     for p in problems:
         print(p)
     where = args.file or "the shipped catalogue"
