@@ -258,7 +258,7 @@ def validate(cat: Catalogue, *, commands: set[str] | None = None,
             if k not in cat.papers:
                 problems.append(f"{tag}: paper {k!r} is not defined (add a [paper.{k}] table)")
         for c in a.commands if commands is not None else ():
-            if c not in commands:
+            if c not in (commands or set()):
                 problems.append(f"{tag}: command {c!r} does not exist in this qtilab")
     for k, paper in cat.papers.items():
         if not (paper.doi or paper.arxiv):
