@@ -16,19 +16,38 @@ from qtilab.qkd.theory import PARAMETER_SETS
 GYS = PARAMETER_SETS["gys"]
 
 
+def _h2(x: float) -> float:
+    return -x * math.log2(x) - (1 - x) * math.log2(1 - x)
+
+
+def _gys_by_hand(mu: float, L: float) -> tuple[float, float, float]:
+    """Gain, QBER and GLLP key rate with infinitely many decoys (Ma, Qi, Zhao, Lo, PRA 72,
+    012326 (2005), eqs. 7-12), with the GYS figures typed in here, not read from qtilab:
+    0.21 dB/km, eta_Bob 4.5 %, Y0 1.7e-6, e_detector 3.3 %, f = 1.22, q = 1/2."""
+    eta = 0.045 * 10 ** (-0.21 * L / 10)
+    y0, ed = 1.7e-6, 0.033
+    q_mu = y0 + 1 - math.exp(-eta * mu)
+    e_mu = (0.5 * y0 + ed * (1 - math.exp(-eta * mu))) / q_mu
+    y1 = y0 + eta
+    e1 = (0.5 * y0 + ed * eta) / y1
+    q1 = y1 * mu * math.exp(-mu)
+    rate = 0.5 * (-q_mu * 1.22 * _h2(e_mu) + q1 * (1 - _h2(e1)))
+    return q_mu, e_mu, rate
+
+
 def _check_against_theory(L: float, pulses: int, seed: int) -> None:
     r = simulate_link(LinkConfig(distance_km=L, pulses=pulses, seed=seed, postprocess=False))
     mu = r.config["mu"]
     assert mu == pytest.approx(0.48, abs=0.02)
     # gain and QBER of the signal: binomial errors
-    q_th, e_th = theory.gain_and_qber(mu, L)
+    q_th, e_th, rate_th = _gys_by_hand(mu, L)
     n_sig = r.stats["sent_signal"]
     assert abs(r.stats["gain_signal"] - q_th) < 4 * math.sqrt(q_th / n_sig)
     n_sift = r.stats["sifted_signal"]
     assert abs(r.stats["qber_signal"] - e_th) < 4 * math.sqrt(e_th / n_sift)
     # key rate (true single-photon contributions, as with infinitely many decoys)
     est = r.estimates
-    assert est["key_rate_theory"] == pytest.approx(theory.decoy_bb84_key_rate(L, "gys", mu=mu))
+    assert est["key_rate_theory"] == pytest.approx(rate_th, rel=1e-3)
     assert abs(est["key_rate_sim"] - est["key_rate_theory"]) < 3.5 * est["key_rate_sim_err"]
     assert est["key_rate_sim_err"] < 0.3 * est["key_rate_theory"]
     # the practical vacuum+weak decoy estimate is close to (and on average below) it

@@ -107,17 +107,22 @@ def test_rank_3x3_example(nist_examples: list[dict[str, Any]]) -> None:
 
 
 def test_rank_probabilities_against_enumeration() -> None:
-    """Exact 3x3 rank probabilities against all 512 matrices."""
+    """Exact 3x3 GF(2) ranks of all 512 matrices, against a brute-force row-space count and the
+    closed-form counts (168 of rank 3 = (8-1)(8-2)(8-4), 294 of rank 2, 49 of rank 1, 1 of rank 0)."""
     from qtilab.rng.nist.rank import matrix_ranks, rank_probabilities
 
     mats = np.array(list(itertools.product((0, 1), repeat=9)), dtype=np.uint8)
     ranks = matrix_ranks(mats.reshape(-1), 3, 3)
-    ref = np.linalg.matrix_rank(mats.reshape(-1, 3, 3).astype(float))
-    # real rank <= GF(2) rank never fails, and they agree on full-rank-over-GF(2) counts below
-    freq = np.bincount(ranks, minlength=4) / 512
+    # independent reference: the row space over GF(2) has 2**rank elements
+    rows = mats.reshape(-1, 3, 3) @ np.array([4, 2, 1])
+    ref = np.array([
+        int(np.log2(len({(a * r[0]) ^ (b * r[1]) ^ (c * r[2]) for a in (0, 1) for b in (0, 1) for c in (0, 1)})))
+        for r in rows
+    ])
+    np.testing.assert_array_equal(ranks, ref)
+    assert np.bincount(ref, minlength=4).tolist() == [1, 49, 294, 168]
     p = rank_probabilities(3, 3)
-    assert freq[3] == pytest.approx(p[0]) and freq[2] == pytest.approx(p[1])
-    assert np.all(ranks <= 3) and np.all(ref >= 0)
+    assert p[0] == pytest.approx(168 / 512, abs=1e-12) and p[1] == pytest.approx(294 / 512, abs=1e-12)
 
 
 def test_gf2_rank_against_bruteforce() -> None:

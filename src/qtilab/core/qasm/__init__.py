@@ -12,8 +12,8 @@ column and the offending token.
 
 from __future__ import annotations
 
-from qtilab.core.qasm.reader import load, loads
+from qtilab.core.qasm.reader import QasmLimits, load, loads
 from qtilab.core.qasm.writer import dump, dumps
 from qtilab.errors import QasmError
 
-__all__ = ["load", "loads", "dump", "dumps", "QasmError"]
+__all__ = ["load", "loads", "dump", "dumps", "QasmError", "QasmLimits"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -158,7 +159,8 @@ def _std_text(name: str) -> str:
 
 
 class _Reader:
-    def __init__(self, include_path: Sequence[str | os.PathLike[str]] = (), native: bool = True) -> None:
+    def __init__(self, include_path: Sequence[str | os.PathLike[str]] = (), native: bool = True,
+                 limits: QasmLimits | None = None) -> None:
         self.version: int | None = None
         self.qregs: dict[str, tuple[int, int]] = {}
         self.cregs: dict[str, tuple[int, int]] = {}
@@ -177,15 +179,28 @@ class _Reader:
         self.arg_cache: dict[str, tuple[str, int | None]] = {}
         self.phase: Any = 0.0
         self.qubit_cache: dict[str, int] = {}  # "q[3]" -> global qubit, once checked
+        self.lines: list[str] = []  # the lines of the file being read, for error columns
+        self.limits = limits or QasmLimits.from_env()
+        self.bytes_read = 0
+        self.statements_read = 0
 
     # -- errors ---------------------------------------------------------------------------
-    def err(self, msg: str, pos: Any = None, token: str | None = None) -> QasmError:
+    def err(self, msg: str, pos: Any = None, token: str | None = None, nth: int = 0) -> QasmError:
+        """An error at ``token``: its column is found in the statement's line (``nth``
+        occurrence from the statement's start), so it points at the offending argument, not
+        the statement."""
         line = getattr(pos, "line", None)
         col = getattr(pos, "column", None)
         if token is None and pos is not None:
             token = getattr(pos, "value", None)
             if getattr(pos, "type", None) == "SIMPLE_CALL" and token:
                 token = token.split("(")[0].split()[0]
+        if token and line is not None and col is not None and 0 < line <= len(self.lines):
+            text = self.lines[line - 1]
+            pat = re.compile(r"(?<![\w\[])" + re.escape(token) + (r"(?!\w)" if token[-1:].isalnum() else ""))
+            found = list(pat.finditer(text, col - 1))
+            if len(found) > nth:
+                col = found[nth].start() + 1
         return QasmError(msg, filename=self.filename, line=line, column=col, token=token)
 
     # -- top level ----------------------------------------------------------------------
@@ -193,7 +208,10 @@ class _Reader:
         self.filename = filename
         if filename is not None and not filename.startswith("<"):
             self.include_stack.append(str(Path(filename).resolve()))
+        self._count_input(text, filename)
+        self.lines = text.splitlines()
         version, stmts = parse(text, filename, _unsupported_messages())
+        self._count_statements(stmts, filename)
         self.version = self._version(version, default=3)
         self.file_version = self.version
         self._statements(stmts)
@@ -256,11 +274,31 @@ class _Reader:
             self.included_std.add(name)
             self._read_included(_std_text(name), f"<{name}>", STANDARD_INCLUDES[name], std=True)
             return
-        base = [Path(self.filename).resolve().parent] if self.filename and not self.filename.startswith("<") else [Path.cwd()]
-        candidates = [d / name for d in base + self.include_path]
-        path = next((p for p in candidates if p.is_file()), None)
+        # OpenQASM text may come from strangers: read only files under the including file's
+        # folder or an explicit include_path folder (no absolute paths, no '..' out, no links out)
+        base = [Path(self.filename).resolve().parent] if self.filename and not self.filename.startswith("<") else []
+        roots = [d.resolve() for d in base + self.include_path]
+        if not roots:
+            raise self.err(
+                f"include {name!r}: a program read from a string may include only the standard files "
+                f"({', '.join(STANDARD_INCLUDES)}) unless include_path names the folders to search",
+                tok, name,
+            )
+        if Path(name).is_absolute():
+            raise self.err(
+                f"include {name!r}: absolute paths are refused; give a path relative to the including "
+                "file's folder or to an include_path folder", tok, name,
+            )
+        candidates = [(d / name).resolve() for d in roots]
+        inside = [p for p, d in zip(candidates, roots) if p.is_relative_to(d)]
+        if not inside:
+            raise self.err(
+                f"include {name!r} resolves outside the including file's folder and the include_path "
+                "folders; it is refused", tok, name,
+            )
+        path = next((p for p in inside if p.is_file()), None)
         if path is None:
-            looked = ", ".join(str(p) for p in candidates)
+            looked = ", ".join(str(p) for p in inside)
             raise self.err(f"include file {name!r} not found (looked for {looked})", tok, name)
         key = str(path.resolve())
         if key in self.include_stack:
@@ -277,15 +315,39 @@ class _Reader:
             self.include_stack.pop()
 
     def _read_included(self, text: str, filename: str, version: int, std: bool) -> None:
-        saved = (self.filename, self.file_version, self.std_file)
+        saved = (self.filename, self.file_version, self.std_file, self.lines)
         self.filename = filename
         try:
+            if not std:
+                self._count_input(text, filename)
+            self.lines = text.splitlines()
             v, stmts = parse(text, filename, _unsupported_messages())
+            if not std:
+                self._count_statements(stmts, filename)
             self.file_version = self._version(v, default=version)
             self.std_file = self.file_version if std else None
             self._statements(stmts)
         finally:
-            self.filename, self.file_version, self.std_file = saved
+            self.filename, self.file_version, self.std_file, self.lines = saved
+
+    def _count_input(self, text: str, filename: str | None) -> None:
+        self.bytes_read += len(text)
+        if self.bytes_read > self.limits.max_bytes:
+            raise QasmError(
+                f"the program (with its includes) is longer than the limit of {self.limits.max_bytes:,} "
+                "characters; raise max_bytes (loads(..., limits=QasmLimits(max_bytes=...)) or "
+                "QTILAB_QASM_MAX_BYTES) if you trust it",
+                filename=filename,
+            )
+
+    def _count_statements(self, stmts: list[Any], filename: str | None) -> None:
+        self.statements_read += len(stmts)
+        if self.statements_read > self.limits.max_statements:
+            raise QasmError(
+                f"the program (with its includes) has more than {self.limits.max_statements:,} statements; "
+                "raise max_statements (QasmLimits or QTILAB_QASM_MAX_STATEMENTS) if you trust it",
+                filename=filename,
+            )
 
     # -- declarations ---------------------------------------------------------------------
     def _check_new_name(self, name: str, pos: Any) -> None:
@@ -741,6 +803,12 @@ class _Reader:
             return
         groups = [self._qubits(a, pos) for a in args]
         for qs in self._broadcast(groups, args, pos):
+            if len(set(qs)) != len(qs):  # point at the second use of the qubit
+                i = next(i for i in range(len(qs)) if qs[i] in qs[:i])
+                raise self.err(
+                    f"gate {name!r}: the same qubit appears twice in one application", pos, args[i],
+                    nth=args[:i].count(args[i]),
+                )
             self._emit(self.apply(name, mods, vals, qs, env, pos), condition)
             if len(self.ops) > MAX_GATES:
                 raise self.err(f"the program expands to more than {MAX_GATES:,} gates", pos)
@@ -750,7 +818,7 @@ class _Reader:
         qs = self._qubits(qtext, pos)
         cs = self._clbits(ctext, pos)
         if len(qs) != len(cs):
-            raise self.err(f"measure: {qtext} has {len(qs)} qubit(s) but {ctext} has {len(cs)} bit(s)", pos)
+            raise self.err(f"measure: {qtext} has {len(qs)} qubit(s) but {ctext} has {len(cs)} bit(s)", pos, ctext)
         for q, c in zip(qs, cs):
             self.ops.append(Gate("measure", (q,), clbits=(c,), condition=condition))
 
@@ -792,22 +860,58 @@ _CX = GateDef("CX", 0, 2, native=_one("x", 1))
 _GPHASE = GateDef("gphase", 1, 0)
 
 
+@dataclass(frozen=True)
+class QasmLimits:
+    """Limits on what one program (with its includes) may ask of the reader.
+
+    ``max_bytes``: characters of text; ``max_statements``: top-level statements. The defaults
+    (64 Mi characters, 4 million statements) hold programs of a few million gates; the
+    environment variables ``QTILAB_QASM_MAX_BYTES`` and ``QTILAB_QASM_MAX_STATEMENTS`` change
+    them for the command line. The expanded gate count has its own limit (2 million gates).
+    """
+
+    max_bytes: int = 64 << 20
+    max_statements: int = 4_000_000
+
+    def __post_init__(self) -> None:
+        for name in ("max_bytes", "max_statements"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise QasmError(f"QasmLimits.{name} must be a positive integer, got {v!r}")
+
+    @classmethod
+    def from_env(cls) -> QasmLimits:
+        vals: dict[str, int] = {}
+        for name, var in (("max_bytes", "QTILAB_QASM_MAX_BYTES"), ("max_statements", "QTILAB_QASM_MAX_STATEMENTS")):
+            raw = os.environ.get(var)
+            if raw:
+                try:
+                    vals[name] = int(raw)
+                except ValueError:
+                    raise QasmError(f"{var}={raw!r} is not an integer") from None
+        return cls(**vals)
+
+
 def loads(
     text: str,
     *,
     filename: str | None = None,
     include_path: Sequence[str | os.PathLike[str]] = (),
     native: bool = True,
+    limits: QasmLimits | None = None,
 ) -> Circuit:
     """Read an OpenQASM 2.0 or 3 program into a :class:`Circuit`.
 
     Parameters
     ----------
     text: the program.
-    filename: its file name, used in error messages and to resolve relative includes (without
-        it, includes resolve against the working directory).
+    filename: its file name, used in error messages and to resolve relative includes.
     include_path: more folders searched for ``include`` files. ``qelib1.inc`` and
-        ``stdgates.inc`` always resolve to the copies kept in qtilab.
+        ``stdgates.inc`` always resolve to the copies kept in qtilab. Other includes must lie
+        under the including file's folder or one of these folders (absolute paths and paths
+        leading out are refused); a program without ``filename`` and ``include_path`` may
+        include only the standard files.
+    limits: size and statement limits (:class:`QasmLimits`; default from the environment).
     native: map standard gates straight to library gates (default). ``False`` expands their
         definitions from the include files instead (slower; used to test the mapping).
 
@@ -825,17 +929,25 @@ def loads(
     if not isinstance(text, str):
         raise QasmError(f"OpenQASM text must be a str, got {type(text).__name__}", filename=filename)
     try:
-        return _Reader(include_path, native).read(text, filename)
+        return _Reader(include_path, native, limits).read(text, filename)
     except RecursionError:
         raise QasmError("the program is nested too deeply", filename=filename) from None
 
 
 def load(path: str | os.PathLike[str], *, include_path: Sequence[str | os.PathLike[str]] = (),
-         native: bool = True) -> Circuit:
+         native: bool = True, limits: QasmLimits | None = None) -> Circuit:
     """Read an OpenQASM file (see :func:`loads`); includes resolve relative to the file."""
     p = Path(path)
+    lim = limits or QasmLimits.from_env()
     try:
+        size = p.stat().st_size
+        if size > 4 * lim.max_bytes:  # refuse before reading (UTF-8: at most 4 bytes a character)
+            raise QasmError(
+                f"{str(p)!r} is {size:,} bytes, beyond the limit of {lim.max_bytes:,} characters; "
+                "raise max_bytes (QasmLimits or QTILAB_QASM_MAX_BYTES) if you trust it",
+                filename=str(p),
+            )
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise QasmError(f"cannot read {str(p)!r}: {exc}", filename=str(p)) from None
-    return loads(text, filename=str(p), include_path=include_path, native=native)
+    return loads(text, filename=str(p), include_path=include_path, native=native, limits=lim)
