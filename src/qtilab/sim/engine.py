@@ -182,8 +182,6 @@ def simulate(
     Without noise and with the default method this is exactly
     :func:`qtilab.sim.statevector.simulate`.
     """
-    if noise is not None and getattr(noise, "is_empty", False) is True and method is None:
-        noise = None
     name = method if method is not None else ("statevector" if noise is None else "density_matrix")
     if not isinstance(name, str):
         raise SimulationError(f"method must be a string such as 'density_matrix', got {method!r}")

@@ -199,8 +199,13 @@ class Channel:
         vec(rho)[i + 2**n j] = rho[i, j]: the row index is the low register, the column index
         the high one, so a Kraus operator acts as K on the low and conj(K) on the high qubits.
         """
-        ks = self.kraus()
-        return np.asarray(sum(np.kron(k.conj(), k) for k in ks))
+        cached = self.__dict__.get("_superop")
+        if cached is None:  # a channel is immutable: compute once (16 Kraus products for 2 qubits)
+            cached = np.asarray(sum(np.kron(k.conj(), k) for k in self.kraus()))
+            cached.setflags(write=False)
+            self.__dict__["_superop"] = cached
+        out: np.ndarray = cached
+        return out
 
     def __repr__(self) -> str:
         ps = ", ".join(f"{v:g}" for v in self.params)
