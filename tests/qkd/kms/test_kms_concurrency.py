@@ -116,6 +116,7 @@ def _stream(stop: threading.Event, fn: Any, log: list[Any], errors: list[Any], w
     return ts
 
 
+@pytest.mark.slow  # the longest KMS test (streams for seconds around two kills): CI's slow group
 def test_kill_and_restart_in_the_middle_of_a_run(net: Any) -> None:
     a, c = net.kmes["KME-A"], net.kmes["KME-C"]
     store = KeyStore(net.dbs.urls["KME-C"], create=False)
