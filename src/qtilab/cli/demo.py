@@ -24,20 +24,35 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def run(args: argparse.Namespace) -> int:
     from qtilab.cli import GROUPS
 
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    parts = ["core"] + [g for g in GROUPS if g not in ("run", "demo", "bench")]
-    failed = []
-    for name in parts:
-        if args.only and name not in args.only:
-            continue
+    from qtilab.errors import ConfigError
+
+    available = {}
+    for name in ["core"] + [g for g in GROUPS if g not in ("run", "demo", "bench")]:
         full = f"qtilab.cli.{'core_demo' if name == 'core' else name}"
         if importlib.util.find_spec(full) is None:
             continue
-        mod = importlib.import_module(full)
-        fn = getattr(mod, "demo_part", None)
-        if fn is None:
-            continue
+        fn = getattr(importlib.import_module(full), "demo_part", None)
+        if fn is not None:
+            available[name] = fn
+    if args.only is not None:
+        unknown = [n for n in args.only if n not in available]
+        if unknown or not args.only:
+            raise ConfigError(
+                f"--only: no demo part {', '.join(map(repr, unknown)) or '(none given)'}; "
+                f"the parts are: {' '.join(available)}"
+            )
+    chosen = [n for n in available if args.only is None or n in args.only]
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    print(f"qtilab demo: parts {' '.join(chosen)}; reports under {out}", flush=True)
+    # the first simulation loads the numba kernels, or compiles them once after installation
+    from qtilab.sim.firstuse import warm_up
+
+    print("loading the simulation engine (compiled once after installation: about 30 s of CPU)...", flush=True)
+    print(f"engine ready in {warm_up():.1f} s", flush=True)
+    failed = []
+    for name in chosen:
+        fn = available[name]
         print(f"\n=== {name} ===", flush=True)
         t0 = time.perf_counter()
         try:

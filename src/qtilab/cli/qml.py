@@ -52,10 +52,17 @@ def _dataset(n: int, d: int, seed: int | None) -> tuple[Any, Any]:
 
 def kernel_study(samples: int, features: int, feature_map: str, scale: float, reps: int, kind: str, C: float, seed: int | None) -> dict[str, Any]:
     """Fit a QSVC on 70 % of a synthetic problem; return accuracies, kernel diagnostics, timings."""
+    from qtilab.errors import ConfigError
     from qtilab.qml.kernels import QSVC, QuantumKernel
 
+    if features < 1:
+        raise ConfigError(f"--features must be at least 1 (one qubit per feature), got {features}")
+    if samples < 10:
+        raise ConfigError(f"--samples must be at least 10 (70 % train, 30 % test, both classes in each), got {samples}")
     X, y = _dataset(samples, features, seed)
     ntr = int(0.7 * samples)
+    if len(set(y[:ntr].tolist())) < 2 or len(y[ntr:]) == 0:
+        raise ConfigError(f"the {ntr} training samples drawn hold one class only; use more --samples (e.g. 50)")
     qk = QuantumKernel(feature_map=feature_map, scale=scale, reps=reps, kind=kind)
     t0 = time.perf_counter()
     clf = QSVC(kernel=qk, C=C, random_state=seed).fit(X[:ntr], y[:ntr])

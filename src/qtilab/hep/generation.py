@@ -20,9 +20,12 @@ Examples
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -519,6 +522,50 @@ def _chunk_job(args: tuple[str, int, int, int, GenerationConfig]) -> _ChunkResul
     return _run_chunk(*args)
 
 
+def _worker_init() -> None:
+    # Ctrl-C reaches the whole process group: the parent handles it and terminates the workers
+    # (no traceback from every worker); SIGTERM from the parent ends a worker at once
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """Within the block, SIGTERM raises KeyboardInterrupt (so the workers get cleaned up)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    old = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
+
+
+def _run_pool(jobs: list[tuple[str, int, int, int, GenerationConfig]], workers: int, bar: Any) -> list[_ChunkResult]:
+    """Run the chunks in ``workers`` processes; on Ctrl-C, SIGTERM or an error, kill them at once."""
+    import multiprocessing
+
+    pool = multiprocessing.get_context().Pool(workers, initializer=_worker_init)
+    results: list[_ChunkResult] = []
+    try:
+        with _sigterm_as_interrupt():
+            for j, r in zip(jobs, pool.imap(_chunk_job, jobs)):
+                bar.update(j[3])
+                results.append(r)
+        pool.close()
+    except BaseException:
+        pool.terminate()  # SIGTERM to every worker, then joined: no orphans
+        raise
+    finally:
+        pool.join()
+    return results
+
+
 def generate(config: GenerationConfig | None = None, progress: bool = False) -> EventTable:
     """Generate, reconstruct and select ``config.events`` signal and background events each.
 
@@ -554,13 +601,7 @@ def generate(config: GenerationConfig | None = None, progress: bool = False) -> 
     if config.workers == 1:
         results = [_run_chunk(*j, tick=lambda: bar.update(1)) for j in jobs]
     else:
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor(max_workers=config.workers) as pool:
-            results = []
-            for j, r in zip(jobs, pool.map(_chunk_job, jobs)):
-                bar.update(j[3])
-                results.append(r)
+        results = _run_pool(jobs, config.workers, bar)
     bar.close()
     wall = time.perf_counter() - t0
 
