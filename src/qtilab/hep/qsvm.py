@@ -550,6 +550,28 @@ def run_qsvm(
 # ---------------------------------------------------------------------------------------------
 
 
+_COLUMN_LABELS = {
+    "scale": "feature scale", "mean_offdiag": "mean off-diagonal K", "var_offdiag": "variance of off-diagonal K",
+    "min_offdiag": "min off-diagonal K", "max_offdiag": "max off-diagonal K", "alignment": "kernel-target alignment",
+    "n_support": "support vectors", "qubits": "qubits", "train": "training events",
+    "qsvm_var_offdiag": "QSVM: variance of off-diagonal K",
+}
+
+
+def _column_label(key: str) -> str:
+    """A readable table header for a raw result key (the JSON keeps the keys)."""
+    if key in _COLUMN_LABELS:
+        return _COLUMN_LABELS[key]
+    if key.startswith("val_auc_C"):
+        return f"validation AUC (C = {key[len('val_auc_C'):]})"
+    for m, lab in (("qsvm", "QSVM"), ("svm", "SVM"), ("bdt", "BDT")):
+        if key == f"{m}_auc_mean":
+            return f"{lab} AUC (mean)"
+        if key == f"{m}_auc_std":
+            return f"{lab} AUC (std over splits)"
+    return key.replace("_", " ")
+
+
 def _make_report(res: QSVMResult, title: str) -> Any:
     from qtilab.report import Report
 
@@ -587,18 +609,20 @@ def _make_report(res: QSVMResult, title: str) -> Any:
     if res.scale_scan:
         cols = list(res.scale_scan[0].keys())
         rep.add_table("Quantum kernel vs scale (repeat 1; validation AUC, training-Gram diagnostics)",
-                      cols, [[r.get(c, float("nan")) for c in cols] for r in res.scale_scan],
+                      [_column_label(c) for c in cols], [[r.get(c, float("nan")) for c in cols] for r in res.scale_scan],
                       note="mean/var_offdiag: off-diagonal kernel entries (a tiny variance = concentration); "
                       "alignment: kernel-target alignment.")
     if res.kernel_diagnostics and res.kernel_diagnostics[0]:
         keys = list(res.kernel_diagnostics[0].keys())
-        rep.add_table("Quantum kernel at the chosen scale (training Gram, mean over repeats)", keys,
+        rep.add_table("Quantum kernel at the chosen scale (training Gram, mean over repeats)",
+                      [_column_label(k) for k in keys],
                       [[float(np.mean([d[k] for d in res.kernel_diagnostics])) for k in keys]])
     for name, rows, key in (("qubit count", res.scan_qubits, "qubits"), ("training size", res.scan_train, "train")):
         if not rows:
             continue
         cols = [key] + [f"{m}_auc_mean" for m in METHODS] + [f"{m}_auc_std" for m in METHODS] + ["qsvm_var_offdiag"]
-        rep.add_table(f"Scan of the test AUC against the {name}", cols, [[r[c] for c in cols] for r in rows],
+        rep.add_table(f"Scan of the test AUC against the {name}", [_column_label(c) for c in cols],
+                      [[r[c] for c in cols] for r in rows],
                       note=f"{cfg.scan_repeats} repeats per point, {cfg.scan_test} test events"
                       + (f", {cfg.scan_train_size} training events" if key == "qubits" else f", {cfg.qubits} qubits"))
     if res.warnings:
