@@ -71,3 +71,16 @@ def test_rerun_refuses_a_report_not_written_by_qtilab(tmp_path: Path) -> None:
     p = _doc(tmp_path, "a", {"x": 1})  # written under pytest: not a qtilab command
     with pytest.raises(DataError, match="not written by a qtilab command"):
         rerun(p, tmp_path / "new")
+
+
+def test_rerun_command_of_a_demo_report(tmp_path: Path) -> None:
+    from qtilab.report.compare import rerun_command
+
+    doc = {"provenance": {"command": {"qtilab_args": ["demo", "--out", "demo-out"], "cwd": str(tmp_path)},
+                          "out_dir": str(tmp_path / "demo-out" / "qkd" / "link")}}
+    args, cwd, where = rerun_command(doc, tmp_path, tmp_path / "new")
+    assert args == ["demo", "--out", str(tmp_path / "new"), "--only", "qkd"]
+    assert cwd == tmp_path and where == (tmp_path / "new" / "qkd" / "link").resolve()
+    doc["provenance"]["command"]["qtilab_args"] = ["qkd", "keyrate"]
+    with pytest.raises(DataError, match="has no --out"):
+        rerun_command(doc, tmp_path, tmp_path / "new")

@@ -180,6 +180,10 @@ def rerun_command(doc: dict[str, Any], report_dir: Path, new_out: Path) -> tuple
         rel = recorded.relative_to(base)
     except ValueError:
         rel = Path(".")
+    if args and args[0] == "demo" and "--only" not in args and rel.parts:
+        # re-run only the demo part that wrote this report (its folder below the demo's --out)
+        part = rel.parts[0]
+        args += ["--only", part]
     return args, cwd, (new_out / rel).resolve()
 
 
