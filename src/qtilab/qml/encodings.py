@@ -27,9 +27,10 @@ from typing import Any
 
 import numpy as np
 
+from qtilab._memory import check_allocation
 from qtilab.core.circuit import Circuit
 from qtilab.core.parameters import Parameter, ParameterExpression
-from qtilab.errors import ConfigError, DataError
+from qtilab.errors import ConfigError, DataError, SimulationError
 
 _ROTATIONS = ("rx", "ry", "rz")
 
@@ -151,6 +152,19 @@ def _walsh_hadamard(st: np.ndarray, n: int) -> np.ndarray:
     return st
 
 
+def _check_states_memory(n: int, batch: int, bytes_per_amplitude: float) -> None:
+    """Refuse (SimulationError, with the figures) a batch of 2**n-amplitude states that does
+    not fit, before any array is made; ``bytes_per_amplitude`` counts the working copies."""
+    if n > 62:
+        raise SimulationError(f"{n} qubits cannot be held as state vectors (limit 62 by index width)")
+    check_allocation(
+        float(batch) * 2.0**n * bytes_per_amplitude,
+        f"encoding {batch} sample(s) as {n}-qubit states",
+        hint="use fewer features or n_qubits, a smaller batch, or an encoding on fewer qubits",
+        error=SimulationError,
+    )
+
+
 def _diagonal_layer_states(
     n: int, reps: int, alpha: np.ndarray, beta: np.ndarray, gamma: np.ndarray, pairs: list[tuple[int, int]], dtype: Any
 ) -> np.ndarray:
@@ -161,6 +175,8 @@ def _diagonal_layer_states(
     structure: the phases of all samples are one real matrix product, the H layers are
     Walsh-Hadamard butterflies.
     """
+    B, m = alpha.shape[0], len(pairs)
+    _check_states_memory(n, B, bytes_per_amplitude=40.0 + 16.0 * (2 * n + m) / max(B, 1))
     D = 2**n
     idx = np.arange(D)
     bits = ((idx[None, :] >> np.arange(n)[:, None]) & 1).astype(float)  # (n, D)
@@ -353,6 +369,7 @@ class AmplitudeEncoding(Encoding):
         """The normalised real amplitude vectors, shape (B, 2**n_qubits)."""
         arr = check_features(X, self.n_features, self.name)
         B = arr.shape[0]
+        _check_states_memory(self.n_qubits, B, bytes_per_amplitude=32.0)
         v = np.zeros((B, 2**self.n_qubits))
         if self.offset:
             v[:, 0] = 1.0

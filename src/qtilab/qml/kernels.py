@@ -32,8 +32,9 @@ from typing import Any
 
 import numpy as np
 
+from qtilab._memory import check_allocation
 from qtilab._optional import require
-from qtilab.errors import ConfigError, DataError
+from qtilab.errors import ConfigError, DataError, SimulationError
 from qtilab.qml.encodings import Encoding, check_features, make_encoding
 
 _KINDS = ("fidelity", "projected")
@@ -217,6 +218,12 @@ class QuantumKernel:
         rng = rng if rng is not None else self._rng()
         sym = EY is None
         EYv = EX if EY is None else EY
+        n, m = EX.shape[0], EYv.shape[0]
+        # the complex overlaps, the kernel and (symmetric) the triangle's indices
+        check_allocation(
+            48.0 * n * m, f"a {n} x {m} kernel matrix", hint="evaluate the kernel in blocks of rows",
+            error=SimulationError,
+        )
         if self.kind == "fidelity":
             # one matrix product for all pairs: <phi(x_i)|phi(y_j)>
             K = _fidelity_gram(EX, None if sym else EYv)
@@ -311,6 +318,11 @@ _sk_base = require("sklearn.base", extra="ml")
 _available_if = require("sklearn.utils.metaestimators", extra="ml").available_if
 
 
+#: the default QSVC's feature scale (ZZ map on standardised features); chosen so that a default
+#: QSVC passes scikit-learn's check_classifiers_train (tests/qml/test_qml_classifiers.py)
+DEFAULT_SCALE = 0.2
+
+
 class QSVC(_sk_base.ClassifierMixin, _sk_base.BaseEstimator):  # type: ignore[misc,name-defined]
     """Support-vector classifier on a quantum kernel (scikit-learn estimator).
 
@@ -319,7 +331,11 @@ class QSVC(_sk_base.ClassifierMixin, _sk_base.BaseEstimator):  # type: ignore[mi
 
     Parameters
     ----------
-    kernel: a :class:`QuantumKernel` (default: ``QuantumKernel()``, the ZZ map with 2 reps).
+    kernel: a :class:`QuantumKernel`. Default (``None``): the features are standardised (zero
+        mean, unit variance, fitted on the training set) and fed to the ZZ map with 2 reps at
+        ``scale=DEFAULT_SCALE`` (0.2): at scale 1 the ZZ map is too rough for standardised
+        features (a training accuracy of 0.57 on scikit-learn's 3-blob check). A kernel given
+        here sees the features as they are.
     C: SVC regularisation.
     class_weight: as for :class:`sklearn.svm.SVC`.
     probability: fit a Platt (logistic) calibration on cross-validated decision values so that
@@ -375,7 +391,15 @@ class QSVC(_sk_base.ClassifierMixin, _sk_base.BaseEstimator):  # type: ignore[mi
 
         X, y = validate_data(self, X, y)
         check_classification_targets(y)
-        kernel = self.kernel if self.kernel is not None else QuantumKernel()
+        self.scaler_ = None
+        if self.kernel is None:
+            from sklearn.preprocessing import StandardScaler
+
+            self.scaler_ = StandardScaler().fit(X)
+            X = self.scaler_.transform(X)
+            kernel = QuantumKernel(feature_map="zz", scale=DEFAULT_SCALE)
+        else:
+            kernel = self.kernel
         if not isinstance(kernel, QuantumKernel):
             raise ConfigError(f"kernel must be a QuantumKernel, got {type(kernel).__name__}")
         self.kernel_ = kernel
@@ -400,13 +424,18 @@ class QSVC(_sk_base.ClassifierMixin, _sk_base.BaseEstimator):  # type: ignore[mi
             dec = cross_val_predict(self._svc(), K, y_enc, cv=cv, method="decision_function")
         else:  # too few samples of a class for folds: calibrate on the training decisions
             dec = self.svc_.decision_function(K)
-        return LogisticRegression().fit(np.asarray(dec).reshape(len(y_enc), -1), y_enc)
+        # two classes: no intercept, so that P(class 1) > 1/2 exactly where the SVC predicts
+        # class 1 (decision > 0) and predict_proba agrees with predict (scikit-learn checks it)
+        binary = np.asarray(dec).ndim == 1
+        return LogisticRegression(fit_intercept=not binary).fit(np.asarray(dec).reshape(len(y_enc), -1), y_enc)
 
     def _kernel_to_train(self, X: Any) -> np.ndarray:
         from sklearn.utils.validation import check_is_fitted, validate_data
 
         check_is_fitted(self)
         X = validate_data(self, X, reset=False)
+        if self.scaler_ is not None:
+            X = self.scaler_.transform(X)
         return self.kernel_.gram(self.kernel_.embed(X), self.train_embedding_)
 
     def decision_function(self, X: Any) -> np.ndarray:
