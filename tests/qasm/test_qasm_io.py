@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -240,12 +241,22 @@ def test_conditions_are_written_per_register() -> None:
 
 def test_writer_output_is_readable_text() -> None:
     c = Circuit(3, 1).h(0).cx(0, 1).ccx(0, 1, 2).rz(math.pi / 4, 2).measure(2, 0)
-    assert dumps(c) == (
+    assert dumps(c, version=2) == (
         'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[3];\ncreg c[1];\nh q[0];\ncx q[0], q[1];\n'
         "ccx q[0], q[1], q[2];\nrz(pi/4) q[2];\nmeasure q[2] -> c[0];\n"
     )
     text3 = dumps(Circuit(3).controlled("x", [0, 1], [2], ctrl_state=0b10), version=3)
     assert "negctrl @ ctrl @ x q[0], q[1], q[2];" in text3
+
+
+def test_dumps_and_qasm_convert_default_to_the_same_version(tmp_path: Path) -> None:
+    from qtilab.cli import main
+
+    c = Circuit(2).h(0).cx(0, 1)
+    (tmp_path / "c.json").write_text(json.dumps(c.to_dict()))
+    assert main(["qasm", "convert", str(tmp_path / "c.json"), str(tmp_path / "c.qasm")]) == 0
+    assert (tmp_path / "c.qasm").read_text() == dumps(c)
+    assert dumps(c).startswith("OPENQASM 3.0;")
 
 
 def test_version_2_file_written_as_version_3_keeps_its_unitary() -> None:

@@ -361,8 +361,8 @@ class _Writer:
         return "\n".join(head + body) + "\n"
 
 
-def dumps(circuit: Circuit, version: int = 2) -> str:
-    """The OpenQASM text of ``circuit`` (``version`` 2 or 3).
+def dumps(circuit: Circuit, version: int = 3) -> str:
+    """The OpenQASM text of ``circuit`` (``version`` 3, the default as in ``qtilab qasm convert``, or 2).
 
     Qubit ``i`` is ``q[i]``; classical bits are one register ``c`` unless conditions need
     several (then ``c0``, ``c1``...). Reading the text back gives the same unitary (OpenQASM 2:
@@ -377,9 +377,9 @@ def dumps(circuit: Circuit, version: int = 2) -> str:
     --------
     >>> from qtilab import Circuit
     >>> print(dumps(Circuit(2).h(0).cx(0, 1)))
-    OPENQASM 2.0;
-    include "qelib1.inc";
-    qreg q[2];
+    OPENQASM 3.0;
+    include "stdgates.inc";
+    qubit[2] q;
     h q[0];
     cx q[0], q[1];
     <BLANKLINE>
@@ -387,7 +387,7 @@ def dumps(circuit: Circuit, version: int = 2) -> str:
     return _Writer(circuit, version).write()
 
 
-def dump(circuit: Circuit, path: str | os.PathLike[str], version: int = 2) -> None:
+def dump(circuit: Circuit, path: str | os.PathLike[str], version: int = 3) -> None:
     """Write ``circuit`` to ``path`` as OpenQASM (see :func:`dumps`)."""
     text = dumps(circuit, version)
     try:
