@@ -277,3 +277,15 @@ def test_log_level_applies_to_the_kme_logger(net: Any) -> None:
     assert "INFO qtilab.kms: relay: forwarded" in logs["KME-B"]
     assert "DEBUG" in logs["KME-B"]
     assert [line for line in logs["KME-C"].splitlines() if line.startswith(("INFO", "DEBUG"))] == []
+
+
+def test_each_kme_file_lists_only_its_own_part_of_the_network(net: Any) -> None:
+    # written by `qtilab qkd kms init`: KME-A knows neither the link B - C, nor KME-C, nor SAE-2,
+    # yet the relayed flows above work: it learns them from its peer (route discovery)
+    from qtilab.qkd.kms.config import load_config
+
+    a = load_config(net.files.configs["KME-A"])
+    assert [(lk.a, lk.b) for lk in a.links] == [("KME-A", "KME-B")]
+    assert set(a.peers) == {"KME-B"} and set(a.saes) == {"SAE-1", "SAE-3"}
+    with net.client("SAE-1") as m:
+        assert m.status("SAE-2")["target_KME_ID"] == "KME-C"
