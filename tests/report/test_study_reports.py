@@ -1,0 +1,47 @@
+"""The studies' reports: labelled quantities instead of raw keys, figures where there were none."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+
+def test_qkd_link_report_has_labels_and_units(tmp_path: Path) -> None:
+    from qtilab.cli.qkd_link import LINK_LABELS, link_report
+    from qtilab.qkd.protocols import LinkConfig, simulate_link
+
+    res = simulate_link(LinkConfig(distance_km=25.0, pulses=200_000, seed=3))
+    paths = link_report(res).write(tmp_path)
+    md = paths["md"].read_text()
+    # no raw result key shows in the tables (the JSON keeps them); code blocks and provenance aside
+    tables = re.sub(r"```.*?```", "", md.split("## Provenance")[0], flags=re.S)
+    for key in ("sent_signal", "qber_signal", "decoy_bounds", "y1_lower", "key_rate_sim"):
+        assert key not in tables, key
+    doc = json.loads(paths["json"].read_text())
+    counts = next(t for t in doc["tables"] if t["title"] == "Counts and rates")
+    assert counts["columns"] == ["quantity", "value", "unit"]
+    row = dict(zip(counts["keys"], counts["rows"]))
+    # QBER shown in percent: the stored fraction times 100
+    assert abs(row["qber_signal"][1] - 100 * res.stats["qber_signal"]) < 1e-9 and row["qber_signal"][2] == "%"
+    assert row["sent_signal"] == ["signal pulses sent", res.stats["sent_signal"], "pulses"]
+    est = next(t for t in doc["tables"] if t["title"] == "Estimates")
+    assert "decoy_bounds.y1_lower" in est["keys"]
+    # every key of the link's result has a label
+    keys = set(counts["keys"]) | set(est["keys"])
+    assert keys <= set(LINK_LABELS), keys - set(LINK_LABELS)
+    assert doc["provenance"]["config"]["distance_km"] == 25.0 and doc["provenance"]["seeds"]["seed"] == 3
+
+
+def test_qasm_and_qml_reports_have_figures(tmp_path: Path) -> None:
+    from qtilab.cli.qasm import demo_part
+    from qtilab.cli.qml import _kernel_report, kernel_study
+
+    demo_part(tmp_path, 1)
+    doc = json.loads((tmp_path / "qasm-teleport" / "report.json").read_text())
+    assert doc["figures"] == ["teleport.png"] and (tmp_path / "qasm-teleport" / "teleport.png").is_file()
+    html = (tmp_path / "qasm-teleport" / "report.html").read_text()
+    assert len(re.findall(r"<pre><code>", html)) == 2  # the two programs stay code blocks
+    rep = _kernel_report(kernel_study(40, 2, "zz", 0.5, 1, "fidelity", 1.0, 2))
+    paths = rep.write(tmp_path / "qml")
+    assert "qsvc" in paths and paths["qsvc"].read_bytes()[:4] == b"\x89PNG"
