@@ -92,3 +92,37 @@ __all__ = [
     "simon",
     "sparse_matrix",
 ]
+
+from qtilab.algorithms.hamiltonians import (  # noqa: E402
+    hubbard,
+    lattice,
+    tfim,
+    trotter_circuit,
+    trotter_error,
+    xxz,
+)
+from qtilab.algorithms.variational import (  # noqa: E402
+    QAOAResult,
+    VQEResult,
+    brute_force_maxcut,
+    maxcut_observable,
+    qaoa_circuit,
+    qaoa_maxcut,
+    vqe,
+)
+
+__all__ += [
+    "QAOAResult",
+    "VQEResult",
+    "brute_force_maxcut",
+    "hubbard",
+    "lattice",
+    "maxcut_observable",
+    "qaoa_circuit",
+    "qaoa_maxcut",
+    "tfim",
+    "trotter_circuit",
+    "trotter_error",
+    "vqe",
+    "xxz",
+]

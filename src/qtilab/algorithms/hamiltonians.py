@@ -30,7 +30,13 @@ from typing import Any
 
 import numpy as np
 
-from qtilab.algorithms._base import AlgorithmError, GraphError, as_observable, check_int, n_qubits_of
+from qtilab.algorithms._base import (
+    AlgorithmError,
+    GraphError,
+    as_observable,
+    check_int,
+    n_qubits_of,
+)
 from qtilab.core.circuit import Circuit
 from qtilab.core.observables import Observable
 
@@ -63,8 +69,8 @@ def _edges(graph: Any, n: int | None = None) -> tuple[int, list[tuple[int, int]]
         graph = nx.path_graph(check_int(graph, "number of sites", 2))
     if not isinstance(graph, nx.Graph):
         raise GraphError(f"expected a networkx graph or a number of sites, got {type(graph).__name__}")
-    nodes = sorted(graph.nodes)
-    if nodes != list(range(len(nodes))):
+    nodes = list(graph.nodes)
+    if set(nodes) != set(range(len(nodes))):
         raise GraphError("graph nodes must be the integers 0..L-1 (relabel with networkx.convert_node_labels_to_integers)")
     edges = []
     for u, v in graph.edges:
