@@ -315,7 +315,7 @@ def _tasks(config: ClassifyConfig, data: EOData) -> list[dict[str, Any]]:
         for si, (tr, te) in enumerate(splits):
             sc = ChannelScaler.fit(data.images[idx[tr]])
             xtr, xte = sc.transform(data.images[idx[tr]]), sc.transform(data.images[idx[te]])
-            for mi, model in enumerate(MODELS[config.mode]):
+            for model in MODELS[config.mode]:
                 # the same seed for every model of a split: same mini-batches and augmentations
                 tasks.append({**base, "key": key, "model": model, "split": si, "n_classes": len(classes),
                               "x_train": xtr, "y_train": y[tr], "x_test": xte, "y_test": y[te], "classes": classes,
