@@ -24,6 +24,7 @@ _LAZY = {
     "strongly_entangling": "qtilab.qml.ansatz",
     "real_amplitudes": "qtilab.qml.ansatz",
     "sim_circuit": "qtilab.qml.ansatz",
+    "QuantumPerceptron": "qtilab.qml.perceptron",
 }
 
 __all__ = sorted(_LAZY)
