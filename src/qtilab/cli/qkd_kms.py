@@ -390,10 +390,7 @@ def _demo_kms(folder: Path, seed: int) -> None:
     servers = [ServerThread(load_config(nf.configs[k])) for k in kmes]
     try:
         for s in servers:
-            s.start()
-        import time
-
-        time.sleep(0.3)  # let the link pools fill a little
+            s.start()  # returns once the KME's link pools hold key (readiness)
         m_cert, m_key = nf.sae_certs["SAE-master"]
         s_cert, s_key = nf.sae_certs["SAE-slave"]
         with KMSClient(nf.urls["KME-A"], ca=nf.ca, cert=m_cert, key=m_key) as master, \
