@@ -108,3 +108,12 @@ def test_cli_site(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert f"warning: {src / 'junk.json'}: skipped" in cap.err
     assert "every page parses" in cap.out
     assert main(["report", "site", str(tmp_path / "nope"), "--out", str(tmp_path / "s2")]) == 1
+
+
+def test_demo_builds_its_site(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--out", str(tmp_path), "--only", "qasm"]) == 0
+    out = capsys.readouterr().out
+    index = tmp_path / "site" / "index.html"
+    assert f"open {index.resolve().as_uri()}" in out
+    assert "OpenQASM teleportation" in index.read_text()
+    assert check_site(tmp_path / "site") == []
