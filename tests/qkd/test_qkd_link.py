@@ -227,3 +227,20 @@ def test_bad_config(kw: dict) -> None:
         EveConfig("man-in-the-middle")
     with pytest.raises(ConfigError):
         EveConfig("intercept-resend", 1.5)
+
+
+def test_runs_whose_detections_cannot_fit_are_refused_with_figures() -> None:
+    from qtilab.qkd.protocols import (
+        BYTES_PER_DETECTION,
+        check_detection_memory,
+        expected_detections,
+    )
+
+    cfg = LinkConfig(distance_km=0.0, pulses=1e11)
+    # at 0 km the signal (mu 0.48) clicks with probability 1 - exp(-0.045 * 0.48), written here
+    clicks = 1e11 * (1 - math.exp(-0.045 * 0.48))
+    assert clicks <= expected_detections(cfg) <= 1.03 * clicks + 1e11 * 4e-6  # an upper estimate
+    with pytest.raises(ConfigError, match=r"2.1\de\+09 detections.*GiB"):
+        check_detection_memory(cfg, max_memory=10 * 2**30)
+    assert expected_detections(cfg) * BYTES_PER_DETECTION > 150 * 2**30  # what simulate_link checks first
+    assert check_detection_memory(LinkConfig(distance_km=50.0, pulses=1e6)) > 0

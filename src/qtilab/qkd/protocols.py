@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from qtilab._memory import check_allocation
 from qtilab.errors import ConfigError
 from qtilab.qkd import theory
 from qtilab.qkd.channel import EveConfig, apply_dead_time, detect, pns_strategy
@@ -225,11 +226,16 @@ class LinkResult:
             lines.append(f"  {self.message}")
         s, e, p = self.stats, self.estimates, self.postprocessing
         if "qber_signal" in s:
-            lines.append(f"  signal gain {s['gain_signal']:.4g}, QBER {100 * s['qber_signal']:.2f} %")
+            lines.append(f"  signal gain {s['gain_signal']:.4g}, true QBER of all sifted signal bits {100 * s['qber_signal']:.2f} %")
         if "qber" in s:
-            lines.append(f"  coincidences/slot {s['coincidence_rate']:.4g}, QBER {100 * s['qber']:.2f} %")
+            lines.append(f"  coincidences/slot {s['coincidence_rate']:.4g}, true QBER of all sifted key bits {100 * s['qber']:.2f} %")
+        if "qber_estimate" in p:
+            n = p.get("qber_sample_bits")
+            lines.append(f"  QBER estimated by the protocol {100 * p['qber_estimate']:.2f} %"
+                         + (f" (on {n} disclosed bits)" if n else ""))
         if "chsh_s" in s:
-            lines.append(f"  CHSH S = {s['chsh_s']:.3f} +- {s['chsh_s_err']:.3f}")
+            lines.append(f"  CHSH S = {s['chsh_s']:.3f} +- {s['chsh_s_err']:.3f} (1 sigma, statistical; "
+                         f"local bound 2, quantum bound 2 sqrt 2 = 2.828)")
         if "key_rate_sim" in e:
             lines.append(
                 f"  key rate (bits/pulse): simulated {e['key_rate_sim']:.4g} +- {e['key_rate_sim_err']:.2g}, "
@@ -572,7 +578,46 @@ def _distill(
 
 def _abort_qber(res: LinkResult, q: float, thr: float) -> None:
     res.status = "aborted"
-    res.message = f"aborted: QBER {100 * q:.1f} % > threshold {100 * thr:.1f} %"
+    # the protocol's own estimate, from the disclosed sample (the summary also prints the
+    # simulation's true QBER over all sifted bits, which the protocol cannot see)
+    n = res.postprocessing.get("qber_sample_bits")
+    on = f" (estimated on {n} disclosed bits)" if n else " (estimated)"
+    res.message = f"aborted: QBER {100 * q:.1f} % > threshold {100 * thr:.1f} %{on}"
+
+
+#: bytes held per detection until post-processing ends (the record's columns, their
+#: concatenation from the chunks, and the sifting/reconciliation working copies)
+BYTES_PER_DETECTION = 80
+
+
+def expected_detections(cfg: LinkConfig) -> float:
+    """An upper estimate of the detections a run keeps: pulses x the click probability of the
+    brightest intensity (PNS: over Eve's lossless line), dark counts and after-pulses included."""
+    p = cfg.link
+    pd = 1.0 - math.sqrt(1.0 - p.dark_count_prob)
+    if cfg.protocol in ("bb84-decoy", "bb84-single-photon"):
+        eta = float(theory.transmittance(cfg.distance_km, p))
+        if cfg.eve.kind == "pns":
+            eta = max(eta, p.detector_efficiency * 10 ** (-p.insertion_loss_db / 10))
+        mu = 1.0 if cfg.protocol == "bb84-single-photon" else max(cfg.signal_mu(), cfg.nu, cfg.vacuum)
+        mu *= 1.0 + 3.0 * cfg.intensity_fluctuation
+        click = -math.expm1(-eta * mu) + 2.0 * pd
+    else:  # entangled pairs: a click on either side
+        eta = float(theory.transmittance(cfg.distance_km / 2.0, p))
+        click = 2.0 * (-math.expm1(-eta * cfg.signal_mu()) + 2.0 * pd)
+    return float(cfg.pulses) * min(1.0, click * (1.0 + p.afterpulse_prob))
+
+
+def check_detection_memory(cfg: LinkConfig, max_memory: int | None = None) -> int:
+    """Refuse (ConfigError, with the figures) a run whose detections cannot be held in memory."""
+    n = expected_detections(cfg)
+    return check_allocation(
+        n * BYTES_PER_DETECTION,
+        f"{cfg.pulses:.3g} pulses over {cfg.distance_km:g} km keep about {n:.3g} detections, which",
+        hint="send fewer pulses per run (several runs can be combined) or a longer distance",
+        max_memory=max_memory,
+        error=ConfigError,
+    )
 
 
 def simulate_link(config: LinkConfig, *, progress: bool = False) -> LinkResult:
@@ -596,6 +641,7 @@ def simulate_link(config: LinkConfig, *, progress: bool = False) -> LinkResult:
     cdict = {k: v for k, v in asdict(cfg).items() if k not in ("params", "eve")}
     cdict.update({"params_name": p.name, "params": p.to_dict(), "eve": asdict(cfg.eve), "mu": cfg.signal_mu()})
     res = LinkResult(config=cdict)
+    check_detection_memory(cfg)
     t0 = time.perf_counter()
     if cfg.protocol in ("bb84-decoy", "bb84-single-photon"):
         det, sent_chunks = _simulate_bb84(cfg, rng, progress)
@@ -749,9 +795,10 @@ def _postprocess_entangled(cfg: LinkConfig, rng: np.random.Generator, data: dict
     sample, key_idx = idx[pick[:ns]], np.sort(idx[pick[ns:]])
     qber_est = float((data["ab"][sample] != data["bb"][sample]).mean()) if ns else 0.5
     res.postprocessing["qber_estimate"] = qber_est
+    res.postprocessing["qber_sample_bits"] = int(ns)
     if cfg.protocol == "e91" and st["chsh_s"] <= 2.0:
         res.status = "aborted"
-        res.message = f"aborted: CHSH S = {st['chsh_s']:.3f} <= 2 (no Bell violation)"
+        res.message = f"aborted: CHSH S = {st['chsh_s']:.3f} +- {st['chsh_s_err']:.3f} <= 2 (no Bell violation)"
         if qber_est > cfg.qber_threshold:
             res.message += f"; QBER {100 * qber_est:.1f} % > threshold {100 * cfg.qber_threshold:.1f} %"
         return
