@@ -125,6 +125,9 @@ def pg_available() -> str | None:
 @pytest.fixture(params=["sqlite", "postgresql"], scope="session")
 def backend(request: pytest.FixtureRequest, pg_available: str | None) -> str:
     if request.param == "postgresql" and pg_available is not None:
+        if os.environ.get("CI", "").strip().lower() in ("1", "true", "yes"):
+            # in CI, .ci/services has started PostgreSQL or failed the run: never skip silently
+            pytest.fail(f"CI=true but PostgreSQL is not reachable at {PG_URL} ({pg_available})")
         pytest.skip(
             f"PostgreSQL not reachable at {PG_URL} ({pg_available}); run `bash .ci/services` "
             "(make test does) or set QTILAB_TEST_PG_URL"
