@@ -117,3 +117,16 @@ def test_demo_builds_its_site(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert f"open {index.resolve().as_uri()}" in out
     assert "OpenQASM teleportation" in index.read_text()
     assert check_site(tmp_path / "site") == []
+
+
+def test_schema_1_reports_still_render(tmp_path: Path) -> None:
+    src = tmp_path / "reports" / "old"
+    src.mkdir(parents=True)
+    old = {"title": "Old study", "meta": {"qtilab_version": "0.1.0", "seed": 4}, "data": {"x": 1},
+           "tables": [{"title": "T", "columns": ["a", "b"], "rows": [[1, 2.5]], "note": ""}], "figures": []}
+    (src / "report.json").write_text(json.dumps(old))
+    build_site(tmp_path / "reports", tmp_path / "site", onepagers=False)
+    page = (tmp_path / "site" / "studies" / "old" / "index.html").read_text()
+    assert "<h3>T</h3>" in page and "<td>2.5</td>" in page and "seed: 4" in page
+    assert "seed: <b>4</b>" in (tmp_path / "site" / "index.html").read_text()  # meta as the headline
+    assert check_site(tmp_path / "site") == []
