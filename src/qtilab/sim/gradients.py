@@ -537,6 +537,12 @@ def step_acc_blocked(phi, lam, qs, cmats, upd, cbits):  # type: ignore[no-untype
 def project_block(state, cmask, cval):  # type: ignore[no-untyped-def]
     """Zero every amplitude outside the control block (``i & cmask != cval``), in place."""
     B, N = state.shape
+    if B >= _BATCH_PAR:  # many small states: one parallel loop over the batch
+        for b in prange(B):
+            for i in range(N):
+                if (i & cmask) != cval:
+                    state[b, i] = 0
+        return
     for b in range(B):
         for i in prange(N):
             if (i & cmask) != cval:
@@ -552,21 +558,31 @@ def add_pauli(out, psi, xmask, zmask, ny, coeff):  # type: ignore[no-untyped-def
     """
     B, N = psi.shape
     ph = coeff * (1j) ** (ny % 4)
+    if B >= _BATCH_PAR:  # many small states: parallel over the batch, not inside each state
+        for b in prange(B):
+            for j in range(N):
+                _add_pauli_amp(out, psi, b, j, xmask, zmask, ph)
+        return
     for b in range(B):
         for j in prange(N):
-            i = j ^ xmask
-            v = psi[b, i]
-            x = i & zmask
-            x ^= x >> 32
-            x ^= x >> 16
-            x ^= x >> 8
-            x ^= x >> 4
-            x ^= x >> 2
-            x ^= x >> 1
-            if x & 1:
-                out[b, j] -= ph * v
-            else:
-                out[b, j] += ph * v
+            _add_pauli_amp(out, psi, b, j, xmask, zmask, ph)
+
+
+@njit(inline="always", cache=True)
+def _add_pauli_amp(out, psi, b, j, xmask, zmask, ph):  # type: ignore[no-untyped-def]
+    i = j ^ xmask
+    v = psi[b, i]
+    x = i & zmask
+    x ^= x >> 32
+    x ^= x >> 16
+    x ^= x >> 8
+    x ^= x >> 4
+    x ^= x >> 2
+    x ^= x >> 1
+    if x & 1:
+        out[b, j] -= ph * v
+    else:
+        out[b, j] += ph * v
 
 
 @njit(parallel=True, cache=True, fastmath=True)
@@ -574,6 +590,13 @@ def vdot_rows(a, b):  # type: ignore[no-untyped-def]
     """``sum_i conj(a[r, i]) b[r, i]`` per row, complex128."""
     B, N = a.shape
     out = np.zeros(B, dtype=np.complex128)
+    if B >= _BATCH_PAR:  # many small states: parallel over the rows
+        for r in prange(B):
+            acc = 0j
+            for i in range(N):
+                acc += np.conj(a[r, i]) * b[r, i]
+            out[r] = acc
+        return out
     for r in range(B):
         sr = 0.0
         si = 0.0
