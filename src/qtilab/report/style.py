@@ -188,8 +188,8 @@ def plot_rejection(ax: Any, efficiency: Sequence[float] | Any, fpr: Sequence[flo
     ok = f > 0
     (line,) = ax.plot(eff[ok], 1.0 / f[ok], label=label, **kw)
     ax.set_yscale("log")
-    ax.set_xlabel("signal efficiency ε_S (true-positive rate)")
-    ax.set_ylabel("background rejection 1/ε_B (1 / false-positive rate)")
+    ax.set_xlabel(r"signal efficiency $\varepsilon_\mathrm{S}$ (true-positive rate)")
+    ax.set_ylabel(r"background rejection $1/\varepsilon_\mathrm{B}$ (1 / false-positive rate)")
     ax.set_xlim(0, 1)
     return line
 
