@@ -126,3 +126,7 @@ __all__ += [
     "vqe",
     "xxz",
 ]
+
+from qtilab.algorithms.linear import LinearSolution, hhl, vqls  # noqa: E402
+
+__all__ += ["LinearSolution", "hhl", "vqls"]
