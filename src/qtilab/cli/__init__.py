@@ -22,7 +22,7 @@ from qtilab.errors import QtilabError
 #: command-group modules, in the order they appear in ``--help`` and in ``qtilab demo``
 GROUPS = (
     "run", "demo", "bench", "qasm", "rng", "qkd", "hep", "qml",
-    "algo", "eo", "service", "report", "catalogue", "docs",
+    "algo", "eo", "service", "report", "catalogue", "docs", "noise",
 )
 
 
@@ -62,9 +62,20 @@ def _add_docs_epilogs(parser: argparse.ArgumentParser, sub: argparse._SubParsers
         p.epilog = f"Documentation: `qtilab docs {page}` (offline), {DOCS_URL}/{page}.md; `qtilab docs` lists every page."
 
 
+def count(text: str) -> int:
+    """An argparse type for counts: ``1e6`` as well as ``1000000`` (non-negative integers)."""
+    try:
+        v = float(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not v.is_integer() or v < 0:
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text!r}")
+    return int(v)
+
+
 def add_common(p: argparse.ArgumentParser, *, out: bool = True, json_flag: bool = True) -> None:
     """The shared options ``--seed``, ``--out`` and ``--json``."""
-    p.add_argument("--seed", type=int, default=None, help="seed of the random generator")
+    p.add_argument("--seed", type=int, default=None, help="seed of the random generator (default: drawn and printed)")
     if out:
         p.add_argument("--out", default=None, help="folder for the report (JSON, Markdown, PNG)")
     if json_flag:
@@ -83,6 +94,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if func is None:
         parser.print_help()
         return 2
+    if "seed" in vars(args) and args.seed is None:
+        # every run can be repeated: a command without --seed draws one and says which
+        import secrets
+
+        args.seed = secrets.randbelow(2**31)
+        print(f"seed {args.seed} (drawn; add --seed {args.seed} to repeat this run)", file=sys.stderr)
     try:
         return int(func(args) or 0)
     except QtilabError as exc:

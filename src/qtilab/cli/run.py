@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from qtilab.cli import count
 from qtilab.errors import CircuitError
 
 
@@ -70,7 +71,7 @@ def load_circuit(path: str) -> Any:
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("run", help="simulate a circuit file (OpenQASM 2/3 or JSON; '-' for stdin)")
     p.add_argument("file", help="circuit file, or - for standard input")
-    p.add_argument("--shots", type=int, default=1024, help="number of samples (default 1024; 0 for none)")
+    p.add_argument("--shots", type=count, default=1024, help="number of samples (default 1024; 0 for none)")
     p.add_argument("--seed", type=int, default=None, help="seed for sampling")
     p.add_argument("--statevector", action="store_true", help="print the final state vector")
     p.add_argument("--probabilities", action="store_true", help="print the basis-state probabilities")
@@ -81,6 +82,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="value of a symbolic parameter (an OpenQASM 3 `input float`), repeatable",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object (schema in docs/cli.md)")
+    p.add_argument(
+        "--noise", default=None, metavar="FILE",
+        help="device description (TOML/JSON: T1, T2, gate times and errors, readout errors; docs/noise.md)",
+    )
+    p.add_argument(
+        "--method", choices=["statevector", "density_matrix", "trajectories"], default=None,
+        help="simulation engine (default: statevector, or density_matrix with --noise)",
+    )
+    p.add_argument("--trajectories", type=int, default=1000, help="number of trajectories for --method trajectories")
     p.set_defaults(func=run)
 
 
@@ -116,6 +126,8 @@ def run(args: argparse.Namespace) -> int:
         unknown = sorted(set(params) - {p.name for p in circuit.parameters})
         if unknown:
             raise CircuitError(f"--param: the circuit has no parameter(s) {unknown}")
+    if args.noise is not None or args.method not in (None, "statevector"):
+        return _run_noisy(args, circuit, values)
     mid = circuit.has_mid_circuit_ops
     # load (or, after installation, compile) the kernels first: the time below is the simulation's
     from qtilab.sim.firstuse import warm_up
@@ -191,4 +203,59 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {format(int(i), f'0{circuit.n_qubits}b')}: {sv[i].real:+.6f} {sv[i].imag:+.6f}j")
     for o, v in out.get("expectation", {}).items():
         print(f"  <{o}> = {v}")
+    return 0
+
+
+def _run_noisy(args: argparse.Namespace, circuit: Any, values: dict[str, float] | None) -> int:
+    """``--noise FILE`` / ``--method``: the density-matrix or trajectory engine."""
+    import numpy as np
+
+    from qtilab.sim.engine import simulate
+    from qtilab.sim.noise import NoiseModel
+
+    if args.statevector:
+        raise CircuitError("--statevector needs the state-vector method; a noisy state is a density matrix (use --probabilities)")
+    noise = NoiseModel.from_device(args.noise) if args.noise is not None else None
+    method = args.method or "density_matrix"
+    opts: dict[str, Any] = {"n_trajectories": args.trajectories, "seed": args.seed} if method == "trajectories" else {}
+    from qtilab.sim.firstuse import warm_up
+
+    warm_up(args.dtype)  # engine start-up apart from the simulation's time
+    t0 = time.perf_counter()
+    res = simulate(circuit, values, method=method, noise=noise, dtype=args.dtype, **opts)
+    t_sim = time.perf_counter() - t0
+    out: dict[str, Any] = {
+        "file": args.file, "n_qubits": circuit.n_qubits, "n_clbits": circuit.n_clbits, "gates": len(circuit),
+        "depth": circuit.depth(), "method": method, "noise": args.noise, "seconds": round(t_sim, 6),
+    }
+    if method == "trajectories":
+        out["trajectories"] = res.n_trajectories
+    if args.shots:
+        out["shots"] = args.shots
+        out["seed"] = args.seed
+        counts = res.sample(args.shots, seed=args.seed).counts
+        out["counts"] = [dict(sorted(c.items())) for c in counts] if res.batched else dict(sorted(counts.items()))
+    if args.probabilities:
+        out["probabilities"] = np.asarray(res.probabilities()).tolist()
+    if args.observable:
+        out["expectation"] = {o: np.asarray(res.expectation(o)).tolist() for o in args.observable}
+        if method == "trajectories":
+            out["expectation_error"] = {o: np.asarray(res.expectation_error(o)).tolist() for o in args.observable}
+    if args.json:
+        print(json.dumps(out))
+        return 0
+    print(f"{args.file}: {circuit.n_qubits} qubits, {len(circuit)} gates, {method}"
+          f"{' with noise from ' + args.noise if args.noise else ''} in {t_sim * 1e3:.2f} ms")
+    if "counts" in out:
+        print(f"counts ({args.shots} shots, seed {args.seed}, readout errors included):")
+        items = out["counts"] if isinstance(out["counts"], dict) else out["counts"][0]
+        for k, v in sorted(items.items(), key=lambda kv: -kv[1])[:32]:
+            print(f"  {k}  {v}")
+    if args.probabilities:
+        p = np.asarray(res.probabilities())
+        for i in np.flatnonzero(p > 1e-12)[:64]:
+            print(f"  P({format(int(i), f'0{circuit.n_qubits}b')}) = {p[i]:.6g}")
+    for o, v in out.get("expectation", {}).items():
+        err = out.get("expectation_error", {}).get(o)
+        print(f"  <{o}> = {v}" + (f" +- {err}" if err is not None else ""))
     return 0

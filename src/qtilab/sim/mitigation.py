@@ -107,7 +107,8 @@ class ReadoutMitigator:
             total = p.sum()
             if total <= 0:
                 raise ConfigError("counts are empty")
-            return (p / total)[None]
+            q: np.ndarray = (p / total)[None]
+            return q
         p = np.asarray(data, dtype=float)
         if p.shape[-1] != d or p.ndim not in (1, 2):
             raise ConfigError(f"probabilities must have shape ({d},) or (B, {d}) for {self.n_bits} bits, got {p.shape}")

@@ -446,6 +446,8 @@ class NoiseModel:
                 f"the circuit has {n_qubits} qubits, but the device model {self.name!r} describes "
                 f"{self.device_qubits}; use a circuit of at most {self.device_qubits} qubits"
             )
+        if self.device_qubits is not None:  # a circuit runs on the device's first qubits
+            return
         for r in self._rules:
             if r.per_qubit and self.device_qubits is None and max(r.per_qubit) >= n_qubits:
                 raise ConfigError(
