@@ -27,9 +27,14 @@ $(VENV)/.test-stamp: pyproject.toml | $(PY)
 demo: $(VENV)/.demo-stamp
 	$(VENV)/bin/qtilab demo
 
+# `make test` runs the whole suite in one pytest run: the default tests and the slow scientific
+# checks (QSVM vs SVM, Ising vs exact, Cascade on 1000 frames, battery calibration, QKD link vs
+# theory, scikit-learn estimator checks). .ci/services starts PostgreSQL and fails the run when it
+# cannot (SERVICES=true skips it on a machine without PostgreSQL; its tests then skip, outside CI).
+SERVICES ?= bash .ci/services
 test: $(VENV)/.test-stamp
-	bash .ci/services
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(SERVICES)
+	$(PY) -m pytest -m "slow or not slow" $(PYTEST_ARGS)
 
 test-slow: $(VENV)/.test-stamp
 	$(PY) -m pytest -m slow $(PYTEST_ARGS)
