@@ -31,7 +31,7 @@ def _floats(text: str) -> tuple[float, ...]:
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    from qtilab.cli import add_common
+    from qtilab.cli import add_common, count
 
     p = sub.add_parser("hep", help="HEP: event generation (Pythia 8) and the QSVM study")
     hsub = p.add_subparsers(dest="verb", metavar="<verb>")
@@ -39,7 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
     g = hsub.add_parser("generate", help="generate events with Pythia 8 and the parametric detector")
     g.add_argument("process", choices=["tth-yy"], help="tth-yy: ttH(H->yy) signal and pp->yy background")
-    g.add_argument("--events", type=int, default=2000, help="selected events per class (default 2000)")
+    g.add_argument("--events", type=count, default=2000, help="selected events per class (default 2000)")
     g.add_argument("--seed", type=int, default=1, help="seed (default 1)")
     g.add_argument("--out", default="tth_yy_events.npz", help="output table, .npz or .parquet (default tth_yy_events.npz)")
     g.add_argument("--workers", type=int, default=1, help="processes (default 1)")
@@ -64,11 +64,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     q.add_argument("--scan-train", type=_ints, default=None, help="training sizes of the scan (default 100,250,500,1000)")
     q.add_argument("--scan-repeats", type=int, default=None)
     q.add_argument("--no-scan", action="store_true", help="skip both scans")
-    q.set_defaults(func=_qsvm)
+    q.set_defaults(func=_qsvm, seed=1)  # the docs quote figures of the default seed 1
 
     i = hsub.add_parser("info", help="describe an event table")
     i.add_argument("file", nargs="?", default=None, help="table (.npz/.parquet); default: the shipped sample")
     i.set_defaults(func=_info)
+
+    from qtilab.cli.hep_tracking import register_tracking
+
+    register_tracking(hsub)
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -189,3 +193,8 @@ def demo_part(out_dir: Path, seed: int) -> None:
     res = run_qsvm(cfg)
     _print_summary(res)
     res.report("QSVM demo: ttH(γγ) vs γγ and tt̄+γγ (short)").write(out_dir)
+
+    from qtilab.cli.hep_tracking import demo_part as tracking_demo
+
+    print("\n--- particle tracking: QGNN vs GNN vs segment BDT (shipped graphs) ---", flush=True)
+    tracking_demo(Path(out_dir).parent / "tracking", seed)
