@@ -40,6 +40,11 @@ class Entry:
     def median(self) -> float | None:
         return statistics.median(self.times) if self.times else None
 
+    @property
+    def spread(self) -> tuple[float, float] | None:
+        """(min, max) of the repeats: every table shows it beside the median."""
+        return (min(self.times), max(self.times)) if self.times else None
+
 
 class Bench:
     def __init__(self, name: str, repeats: int = 5, warmup: int = 1) -> None:
@@ -97,6 +102,8 @@ class Bench:
                         "workload": w,
                         "contender": e.contender,
                         "median_s": e.median,
+                        "min_s": e.spread[0] if e.spread else None,
+                        "max_s": e.spread[1] if e.spread else None,
                         "repeats": len(e.times),
                         "ratio_to_baseline": (e.median / base.median) if (e.median and base and base.median) else None,
                         "skipped": e.skipped,
@@ -109,6 +116,8 @@ class Bench:
                         "workload": w,
                         "contender": f"{baseline}/fastest peer ({fastest.contender})",
                         "median_s": None,
+                        "min_s": None,
+                        "max_s": None,
                         "repeats": None,
                         "ratio_to_baseline": base.median / fastest.median,  # type: ignore[operator]
                         "skipped": None,
@@ -117,27 +126,41 @@ class Bench:
         return rows
 
     def write_markdown(self, path: str | os.PathLike[str], baseline: str = "qtilab", intro: str = "") -> str:
+        """The table of one run, written by the script: min / median / max of the repeats, the
+        median ratio to ``baseline``, and the load average measured at the end of the run. A
+        target is judged on the median only (see :func:`verdict`)."""
+        load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
         lines = [
             f"# Benchmark: {self.name}",
             "",
             f"Run {_dt.datetime.now(_dt.timezone.utc).isoformat(timespec='seconds')} on "
             f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; "
-            f"median of {self.repeats} interleaved repeats after {self.warmup} warm-up.",
+            f"min / median / max of {self.repeats} interleaved repeats after {self.warmup} warm-up; "
+            f"load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1 / 5 / 15 min) at the end.",
             "",
         ]
         if intro:
             lines += [intro, ""]
-        lines += ["| workload | contender | median (s) | time / " + baseline + " | note |", "|---|---|---|---|---|"]
+        lines += [
+            "| workload | contender | min (s) | median (s) | max (s) | median / " + baseline + " | note |",
+            "|---|---|---|---|---|---|---|",
+        ]
         for r in self.table(baseline):
-            med = f"{r['median_s']:.4g}" if r["median_s"] is not None else ""
+            med, lo, hi = (f"{r[k]:.4g}" if r[k] is not None else "" for k in ("median_s", "min_s", "max_s"))
             ratio = f"{r['ratio_to_baseline']:.3g}" if r["ratio_to_baseline"] is not None else ""
             note = r["skipped"] or ""
-            extras = {k: v for k, v in r.items() if k not in ("workload", "contender", "median_s", "repeats", "ratio_to_baseline", "skipped")}
+            extras = {k: v for k, v in r.items() if k not in ("workload", "contender", "median_s", "min_s", "max_s", "repeats", "ratio_to_baseline", "skipped")}
             if extras:
                 note = (note + " " + ", ".join(f"{k}={v}" for k, v in extras.items())).strip()
-            lines.append(f"| {r['workload']} | {r['contender']} | {med} | {ratio} | {note} |")
+            lines.append(f"| {r['workload']} | {r['contender']} | {lo} | {med} | {hi} | {ratio} | {note} |")
         lines += ["", *self.notes]
         text = "\n".join(lines) + "\n"
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         Path(path).write_text(text)
         return text
+
+
+def verdict(median: float, target: float, *, higher_is_better: bool) -> str:
+    """``"met"`` or ``"NOT met"``, judged on the median of the repeats (never the best one)."""
+    ok = median >= target if higher_is_better else median <= target
+    return "met" if ok else "NOT met"
