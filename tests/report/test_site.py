@@ -130,3 +130,15 @@ def test_schema_1_reports_still_render(tmp_path: Path) -> None:
     assert "<h3>T</h3>" in page and "<td>2.5</td>" in page and "seed: 4" in page
     assert "seed: <b>4</b>" in (tmp_path / "site" / "index.html").read_text()  # meta as the headline
     assert check_site(tmp_path / "site") == []
+
+
+def test_a_site_inside_the_reports_folder_is_not_read_back(tmp_path: Path) -> None:
+    src = tmp_path / "reports"
+    _reports(src)
+    build_site(src, src / "site")
+    pdf = src / "site" / "onepagers" / "public.pdf"
+    stamp = pdf.stat().st_mtime_ns
+    res = build_site(src, src / "site")  # nothing changed: pages and one-pagers kept
+    assert res.built == [] and pdf.stat().st_mtime_ns == stamp
+    res = build_site(src, tmp_path / "elsewhere", onepagers=False)
+    assert sorted(res.studies) == ["qkd--keyrate", "rng--montecarlo"]

@@ -109,8 +109,12 @@ def find_reports(reports_dir: Path) -> tuple[list[Study], dict[str, str]]:
     studies: list[Study] = []
     skipped: dict[str, str] = {}
     slugs: set[str] = set()
+    # sites built earlier inside the reports folder hold copies of reports: never read them back
+    sites = {m.parent.resolve() for m in reports_dir.rglob("search-index.js") if (m.parent / "manifest.json").is_file()}
     for p in sorted(reports_dir.rglob("*.json")):
         if any(part.startswith(".") for part in p.relative_to(reports_dir).parts):
+            continue
+        if sites and any(site in p.resolve().parents for site in sites):
             continue
         try:
             doc = json.loads(p.read_text(encoding="utf-8"))
@@ -321,12 +325,25 @@ def build_site(reports_dir: str | os.PathLike[str], out: str | os.PathLike[str],
     for slug in set(old) - set(new_manifest):  # reports that disappeared
         shutil.rmtree(dst / "studies" / slug, ignore_errors=True)
     made: list[str] = []
+    onepager_key = ""
     if onepagers:
-        from qtilab.report.onepager import write_onepagers
+        from qtilab.report.onepager import AUDIENCES, write_onepagers
 
-        made = [p.stem for p in write_onepagers([(s.doc, s.rel) for s in studies], dst / "onepagers", cat,
-                                                 links={s.doc.get("title", ""): s.slug for s in studies})
-                if p.suffix == ".md"]
+        onepager_key = json.dumps([sorted(new_manifest.items()), repr(cat)], sort_keys=True, default=str)
+        names = [a.name for a in AUDIENCES]
+        have = all((dst / "onepagers" / f"{n}.{ext}").is_file() for n in names for ext in ("md", "pdf"))
+        prev = ""
+        if manifest_path.is_file():
+            try:
+                prev = str(json.loads(manifest_path.read_text()).get("onepagers", ""))
+            except (json.JSONDecodeError, AttributeError):
+                prev = ""
+        if have and prev == onepager_key:
+            made = names  # nothing they quote changed
+        else:
+            made = [p.stem for p in write_onepagers([(s.doc, s.rel) for s in studies], dst / "onepagers", cat,
+                                                     links={s.doc.get("title", ""): s.slug for s in studies})
+                    if p.suffix == ".md"]
     (dst / "style.css").write_text(render.CSS, encoding="utf-8")
     (dst / "search.js").write_text(SEARCH_JS, encoding="utf-8")
     index = [{"id": f"card-{s.slug}", "text": _search_text(s.doc, s.rel, [t for _, t in acts_of.get(s.slug, [])])}
@@ -335,7 +352,7 @@ def build_site(reports_dir: str | os.PathLike[str], out: str | os.PathLike[str],
     (dst / "index.html").write_text(_index_page(studies, acts_of, made), encoding="utf-8")
     (dst / "catalogue.html").write_text(_catalogue_page(cat, study_links), encoding="utf-8")
     manifest_path.write_text(json.dumps({"site_version": SITE_VERSION, "studies": new_manifest,
-                                         "skipped": res.skipped}, indent=1) + "\n")
+                                         "skipped": res.skipped, "onepagers": onepager_key}, indent=1) + "\n")
     return res
 
 
