@@ -1,9 +1,12 @@
 """A throw-away PKI and network configuration for tests, demos and benchmarks.
 
 :func:`make_ca` and :func:`issue_cert` make an ECDSA P-256 CA and certificates with
-``cryptography``; :func:`write_network` writes, into one folder, a CA, a certificate per KME
-(server and client use) and per SAE (client use), a shared secret per QKD link and one TOML
-configuration per KME. Never use these files in production: the keys are unencrypted.
+``cryptography``; :func:`write_network` (behind ``qtilab qkd kms init``) writes, into one
+folder, a CA, a certificate per KME (serverAuth and clientAuth) and per SAE (clientAuth), a
+shared secret per QKD link and one TOML configuration per KME, from a description
+(:func:`load_description` for a TOML file, :func:`line_description` for a line of KMEs).
+Private keys and secrets are created with mode 0600 (:func:`write_private`). The private keys
+are not encrypted and the CA's key is not kept: a throw-away PKI for tests, demos and trials.
 """
 
 from __future__ import annotations
