@@ -110,3 +110,40 @@ def test_config_errors_are_typed(tmp_path: Path) -> None:
     p.write_text('[kme]\nid = "K"\n')
     with pytest.raises(ConfigError, match="mutual TLS"):
         uvicorn_config(load_config(p))
+
+
+def test_init_writes_the_pki_with_the_right_usages(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from cryptography import x509
+    from cryptography.x509.oid import ExtendedKeyUsageOID as EKU
+
+    from qtilab.cli import main
+
+    out = tmp_path / "net"
+    assert main(["qkd", "kms", "init", "--out", str(out), "--line", "KME-A,KME-B,KME-C",
+                 "--sae", "SAE-1@KME-A", "--sae", "SAE-2@KME-C", "--port", "19443"]) == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert names == sorted(["ca.pem", *(f"kme-{k}.{e}" for k in "abc" for e in ("pem", "key", "toml")),
+                            *(f"sae-{i}.{e}" for i in (1, 2) for e in ("pem", "key")),
+                            "link-kme-a-kme-b.secret", "link-kme-b-kme-c.secret"])
+
+    def usages(p: Path) -> set[object]:
+        cert = x509.load_pem_x509_certificate(p.read_bytes())
+        return set(cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value)
+
+    ca = x509.load_pem_x509_certificate((out / "ca.pem").read_bytes())
+    for k in "abc":
+        assert usages(out / f"kme-{k}.pem") == {EKU.SERVER_AUTH, EKU.CLIENT_AUTH}
+        assert x509.load_pem_x509_certificate((out / f"kme-{k}.pem").read_bytes()).issuer == ca.subject
+    for i in (1, 2):
+        assert usages(out / f"sae-{i}.pem") == {EKU.CLIENT_AUTH}
+    cfg = load_config(out / "kme-b.toml")  # the relay node: both links, both neighbours
+    assert (cfg.port, sorted(cfg.peers), len(cfg.links)) == (19444, ["KME-A", "KME-C"], 2)
+    # a second init into the same folder is refused (it would replace the CA under running KMEs)
+    capsys.readouterr()
+    assert main(["qkd", "kms", "init", "--out", str(out), "--line", "KME-A,KME-B", "--sae", "SAE-1@KME-A"]) == 1
+    assert "--force" in capsys.readouterr().err
+    for bad, needle in ([["--sae", "SAE-1"], "SAE_ID@KME_ID"], [["--sae", "SAE-1@KME-Z"], "KME-Z"], [[], "--line"]):
+        argv = ["qkd", "kms", "init", "--out", str(tmp_path / "x")]
+        argv += (["--line", "KME-A,KME-B"] if bad else []) + bad
+        assert main(argv) == 1
+        assert needle in capsys.readouterr().err
