@@ -173,6 +173,7 @@ class ShorResult:
     N: int
     factors: tuple[int, int] | None
     attempts: list[dict[str, Any]] = field(default_factory=list)
+    order_finding: OrderFindingResult | None = None  # the last quantum run (its distribution)
 
 
 def check_factorable(N: Any) -> int:
@@ -212,6 +213,7 @@ def shor(
     N = check_factorable(N)
     rng = rng_of(seed)
     attempts: list[dict[str, Any]] = []
+    last: OrderFindingResult | None = None
     tries = 0
     while tries < check_int(max_attempts, "max_attempts", 1):
         base = int(a) if a is not None else int(rng.integers(2, N - 1))
@@ -234,11 +236,12 @@ def shor(
                 for f in (math.gcd(x - 1, N), math.gcd(x + 1, N)):
                     if 1 < f < N:
                         rec["factor"] = f
-                        return ShorResult(N, (min(f, N // f), max(f, N // f)), attempts)
+                        return ShorResult(N, (min(f, N // f), max(f, N // f)), attempts, of)
         rec["failed"] = "order odd or a**(r/2) = -1 mod N" if r is not None else "no order from the samples"
+        last = of
         if a is not None:
             break
-    return ShorResult(N, None, attempts)
+    return ShorResult(N, None, attempts, last)
 
 
 __all__ = [
