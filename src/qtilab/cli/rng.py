@@ -71,6 +71,13 @@ def _source(args: argparse.Namespace) -> Any:
     return make_source(spec, seed=args.seed)
 
 
+def _record_input(rep: Any, args: argparse.Namespace) -> None:
+    """A file source goes into the report's provenance with its SHA-256."""
+    spec = getattr(args, "source", None)
+    if spec and spec != "-" and Path(spec).is_file():
+        rep.add_input(spec, role="random bits")
+
+
 def _sources(args: argparse.Namespace) -> int:
     from qtilab.rng.sources import SOURCES
 
@@ -119,7 +126,9 @@ def _test(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     if args.out:
-        paths = battery_report(res).write(args.out)
+        rep = battery_report(res)
+        _record_input(rep, args)
+        paths = rep.write(args.out)
         print(f"report: {paths['md']}", file=sys.stderr)
     return EXIT_CODES[res.verdict]
 
@@ -214,7 +223,9 @@ def _montecarlo(args: argparse.Namespace) -> int:
     else:
         _print_mc(res)
     if args.out:
-        paths = montecarlo_report(res).write(args.out)
+        rep = montecarlo_report(res)
+        _record_input(rep, args)
+        paths = rep.write(args.out)
         print(f"report: {paths['md']}", file=sys.stderr)
     return 0
 
