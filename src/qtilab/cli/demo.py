@@ -23,7 +23,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def run(args: argparse.Namespace) -> int:
     from qtilab.cli import GROUPS
-
     from qtilab.errors import ConfigError
 
     available = {}

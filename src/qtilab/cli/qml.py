@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from qtilab.cli import add_common
+from qtilab.cli import add_common, count
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -22,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(func=lambda a: (p.print_help(), 2)[1])
 
     k = qsub.add_parser("kernel", help="QSVC with a quantum kernel on a synthetic two-class problem")
-    k.add_argument("--samples", type=int, default=200, help="number of samples (default 200)")
+    k.add_argument("--samples", type=count, default=200, help="number of samples (default 200)")
     k.add_argument("--features", type=int, default=4, help="features = qubits (default 4)")
     k.add_argument("--feature-map", default="zz", choices=["zz", "angle", "iqp", "amplitude", "reuploading"])
     k.add_argument("--scale", type=float, default=0.5, help="feature scale / bandwidth (default 0.5)")

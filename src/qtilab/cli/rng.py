@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from qtilab.cli import add_common
+from qtilab.cli import add_common, count
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -32,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         description="Exit status: 0 PASS, 3 FAIL, 4 INCONCLUSIVE (no test could run), 1 bad input.",
     )
     t.add_argument("source", help="source name (see `qtilab rng sources`) or a file")
-    t.add_argument("--bits", type=int, default=1_000_000, help="bits per sequence (default 10^6)")
+    t.add_argument("--bits", type=count, default=1_000_000, help="bits per sequence (default 10^6)")
     t.add_argument("--sequences", type=int, default=1, help="number of sequences (default 1; use >= 55 for uniformity)")
     t.add_argument("--tests", nargs="+", default=None, help="test keys (default: all 15)")
     t.add_argument("--workers", type=int, default=1, help="processes (default 1)")
@@ -47,7 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     m = rsub.add_parser("montecarlo", help="pi, random walk and 2D Ising (Wolff) tests on a source")
     m.add_argument("source", help="source name or a file")
     m.add_argument("--tests", nargs="+", default=["pi", "walk", "ising"], choices=["pi", "walk", "ising"])
-    m.add_argument("--clusters", type=int, default=100_000, help="Wolff cluster updates (default 10^5)")
+    m.add_argument("--clusters", type=count, default=100_000, help="Wolff cluster updates (default 10^5)")
     m.add_argument("--L", type=int, default=16, help="Ising lattice size (default 16)")
     m.add_argument("--walkers", type=int, default=10_000)
     m.add_argument("--steps", type=int, default=1_000)

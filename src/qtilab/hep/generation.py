@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from qtilab._optional import require
+from qtilab._progress import show_progress
 from qtilab.errors import ConfigError, QtilabError
 from qtilab.hep.events import N_JETS, TTH_SCHEMA, EventTable
 
@@ -566,7 +567,7 @@ def _run_pool(jobs: list[tuple[str, int, int, int, GenerationConfig]], workers: 
     return results
 
 
-def generate(config: GenerationConfig | None = None, progress: bool = False) -> EventTable:
+def generate(config: GenerationConfig | None = None, progress: bool | None = None) -> EventTable:
     """Generate, reconstruct and select ``config.events`` signal and background events each.
 
     Returns an :class:`~qtilab.hep.events.EventTable` with the columns of
@@ -595,7 +596,7 @@ def generate(config: GenerationConfig | None = None, progress: bool = False) -> 
             jobs.append((cls, ci, k, n, config))
             left -= n
             k += 1
-    bar = tqdm(total=2 * config.events, desc="events", unit="ev", file=sys.stderr, disable=not progress)
+    bar = tqdm(total=2 * config.events, desc="events", unit="ev", file=sys.stderr, disable=not show_progress(progress))
     t0 = time.perf_counter()
     results: list[_ChunkResult]
     if config.workers == 1:

@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 
 from qtilab._optional import require
+from qtilab._progress import show_progress
 from qtilab.errors import ConfigError, DataError
 from qtilab.hep.events import EventTable
 
@@ -432,9 +433,13 @@ def _run_split(
 def run_qsvm(
     config: QSVMConfig | None = None,
     table: EventTable | None = None,
-    progress: bool = False,
+    progress: bool | None = None,
 ) -> QSVMResult:
     """Run the study on ``table`` (default: the shipped ttH(γγ) sample).
+
+    ``progress``: a tqdm bar on standard error (default: when it is a terminal). Its ETA weighs
+    each fit by its cost (2**qubits amplitudes per event, kernel entries per training event), so
+    a 16-qubit scan point counts for more than a 4-qubit one.
 
     Raises
     ------
@@ -462,9 +467,18 @@ def run_qsvm(
     evr: list[float] = []
     bdt_all: list[float] = []
     t_start = time.perf_counter()
-    n_scan = len(cfg.scan_qubits) + len(cfg.scan_train)
-    bar = tqdm(total=cfg.repeats + n_scan * cfg.scan_repeats, desc="qsvm study", unit="fit",
-               file=sys.stderr, disable=not progress)
+
+    def cost(q: int, ntr: int, nval: int, ntest: int) -> float:
+        # simulating every event's state, plus the Gram entries against the training events
+        n = ntr + nval + ntest
+        return (2.0**q) * n * (q + ntr / 64.0) + 50.0 * n
+
+    total = cfg.repeats * cost(cfg.qubits, cfg.train, cfg.validation, cfg.test) + cfg.scan_repeats * (
+        sum(cost(q, cfg.scan_train_size, cfg.scan_validation, cfg.scan_test) for q in cfg.scan_qubits)
+        + sum(cost(cfg.qubits, n, cfg.scan_validation, cfg.scan_test) for n in cfg.scan_train))
+    bar = tqdm(total=100.0, desc="qsvm study", unit="%", file=sys.stderr,
+               disable=not show_progress(progress), bar_format="{desc}: {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}]")
+    work = 100.0 / total if total > 0 else 0.0
     for r, seed in enumerate(rep_seeds):
         rng = np.random.default_rng(seed)
         idx = _split(y, (cfg.train, cfg.validation, cfg.test), rng, notes)
@@ -484,7 +498,7 @@ def run_qsvm(
         with _one_openmp_thread():
             bdt = _bdt(cfg, seed % (2**31)).fit(X[idx[0]], y[idx[0]])
             bdt_all.append(float(metrics.roc_auc_score(y[idx[2]], bdt.predict_proba(X[idx[2]])[:, 1])))
-        bar.update(1)
+        bar.update(work * cost(cfg.qubits, cfg.train, cfg.validation, cfg.test))
     t_main = time.perf_counter() - t_start
 
     def scan(points: Sequence[int], kind: str) -> list[dict[str, Any]]:
@@ -495,7 +509,7 @@ def run_qsvm(
                 msg = f"qubit scan: {q} qubits skipped (only {len(names)} features)"
                 warnings.warn(msg, HEPDataWarning, stacklevel=3)
                 notes.append(msg)
-                bar.update(cfg.scan_repeats)
+                bar.update(work * cfg.scan_repeats * cost(q, ntr, cfg.scan_validation, cfg.scan_test))
                 continue
             aucs: dict[str, list[float]] = {m: [] for m in METHODS}
             secs: dict[str, list[float]] = {m: [] for m in METHODS}
@@ -509,7 +523,7 @@ def run_qsvm(
                     aucs[m].append(o.auc[m])
                     secs[m].append(o.fit_s[m] + o.pred_s[m])
                 var_off.append(o.diag.get("var_offdiag", float("nan")))
-                bar.update(1)
+                bar.update(work * cost(q, ntr, cfg.scan_validation, cfg.scan_test))
             row: dict[str, Any] = {"qubits": q, "train": ntr}
             for m in METHODS:
                 row[f"{m}_auc_mean"] = float(np.mean(aucs[m]))

@@ -39,6 +39,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from qtilab._memory import check_allocation
+from qtilab._progress import show_progress
 from qtilab.errors import ConfigError
 from qtilab.qkd import theory
 from qtilab.qkd.channel import EveConfig, apply_dead_time, detect, pns_strategy
@@ -285,15 +286,15 @@ def _chunks(total: int, chunk: int) -> list[int]:
     return sizes
 
 
-def _progress(iterable: list[int], enabled: bool, desc: str) -> Any:
-    if not enabled:
+def _progress(iterable: list[int], enabled: bool | None, desc: str) -> Any:
+    if not show_progress(enabled):
         return iterable
     from tqdm import tqdm
 
     return tqdm(iterable, desc=desc, unit="chunk", file=sys.stderr, leave=False)
 
 
-def _simulate_bb84(cfg: LinkConfig, rng: np.random.Generator, progress: bool) -> tuple[_Detections, NDArray[np.int64]]:
+def _simulate_bb84(cfg: LinkConfig, rng: np.random.Generator, progress: bool | None) -> tuple[_Detections, NDArray[np.int64]]:
     p = cfg.link
     single = cfg.protocol == "bb84-single-photon"
     eta = float(theory.transmittance(cfg.distance_km, p))
@@ -444,7 +445,7 @@ def _decoy_rate(
 
 
 def _simulate_entangled(
-    cfg: LinkConfig, rng: np.random.Generator, progress: bool
+    cfg: LinkConfig, rng: np.random.Generator, progress: bool | None
 ) -> tuple[dict[str, NDArray[Any]], dict[str, Any]]:
     """Entangled-pair source in the middle; returns coincidence data and CHSH statistics."""
     p = cfg.link
@@ -620,7 +621,7 @@ def check_detection_memory(cfg: LinkConfig, max_memory: int | None = None) -> in
     )
 
 
-def simulate_link(config: LinkConfig, *, progress: bool = False) -> LinkResult:
+def simulate_link(config: LinkConfig, *, progress: bool | None = None) -> LinkResult:
     """Simulate one QKD run end to end (see the module docstring).
 
     Parameters
@@ -628,7 +629,7 @@ def simulate_link(config: LinkConfig, *, progress: bool = False) -> LinkResult:
     config:
         The run's :class:`LinkConfig`.
     progress:
-        Show a tqdm progress bar on stderr (the CLI turns it on).
+        Show a tqdm progress bar on stderr (default: when stderr is a terminal).
 
     Returns
     -------

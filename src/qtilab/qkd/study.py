@@ -101,7 +101,7 @@ class KeyRateScan:
         }
 
 
-def scan_key_rate(config: KeyRateScanConfig, *, progress: bool = False) -> KeyRateScan:
+def scan_key_rate(config: KeyRateScanConfig, *, progress: bool | None = None) -> KeyRateScan:
     """Theory curves over the distance grid plus link simulations at ``simulate_at``."""
     p = get_params(config.params)
     d = np.linspace(config.start_km, config.stop_km, config.points)
