@@ -46,14 +46,12 @@ Examples
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import math
 import os
 import sys
 import time
 import warnings
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +59,7 @@ from typing import Any
 import numpy as np
 
 from qtilab._optional import require
+from qtilab.eo._threads import single_thread
 from qtilab.errors import ConfigError, DataError
 
 MODELS = ("qrc", "vqr", "esn", "arima", "ets", "snaive")
@@ -220,23 +219,6 @@ class ForecastConfig:
             raise ConfigError(f"calibration must be in [0.05, 0.5], got {self.calibration}")
         if self.n_qubits > 12:
             raise ConfigError(f"n_qubits={self.n_qubits}: at most 12 for a reservoir simulated per window")
-
-
-@contextlib.contextmanager
-def single_thread() -> Iterator[None]:
-    """Run small-circuit and small-network work on one thread (threads only add overhead at
-    these sizes); restores the previous settings."""
-    torch = require("torch", extra="ml")
-    import numba
-
-    t, n = torch.get_num_threads(), numba.get_num_threads()
-    torch.set_num_threads(1)
-    numba.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(t)
-        numba.set_num_threads(n)
 
 
 # ---------------------------------------------------------------------------------------------
