@@ -292,7 +292,7 @@ def _train_gnn(name: str, quantum: bool, train: list[HitGraph], valid: list[HitG
     tt = [model.tensors(g) for g in train]
     vt = [model.tensors(g) for g in valid]
     rng = np.random.default_rng(cfg.seed)
-    hist: dict[str, list[float]] = {"train_loss": [], "valid_loss": [], "valid_auc": []}
+    hist: dict[str, list[float]] = {"train_loss": [], "valid_loss": [], "valid_auc": [], "epoch_seconds": []}
     bar = _progress(cfg.progress, cfg.epochs * len(train), f"training {name.upper()}")
     t_train = 0.0
     for _ in range(cfg.epochs):
@@ -307,6 +307,7 @@ def _train_gnn(name: str, quantum: bool, train: list[HitGraph], valid: list[HitG
             losses.append(float(loss.detach()))
             bar.update()
         t_train += time.perf_counter() - t0
+        hist["epoch_seconds"].append(time.perf_counter() - t0)
         with torch.no_grad():
             preds = [model(X, i, o) for X, i, o, _ in vt]
             vl = float(np.mean([float(bce(p, y)) for p, (_, _, _, y) in zip(preds, vt)]))
