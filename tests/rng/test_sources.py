@@ -170,3 +170,12 @@ def test_rng_imports_stay_light() -> None:
             "bad = [m for m in ('qtilab.sim', 'matplotlib', 'mpmath') if m in sys.modules]; "
             "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("spec", ["pcg64", "mt19937", "lcg16", "biased:0.51", "correlated:0.02"])
+@pytest.mark.parametrize("seed", ["abc", 1.5, -3])
+def test_bad_seed_is_a_config_error(spec: str, seed: object) -> None:
+    if spec == "lcg16" and seed == -3:
+        return  # any integer seeds an LCG (taken modulo its state size)
+    with pytest.raises(ConfigError, match="seed"):
+        make_source(spec, seed=seed).bits(10)

@@ -34,7 +34,9 @@ Seed = int | np.random.Generator | None
 
 
 def _rng(seed: Seed) -> np.random.Generator:
-    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    from qtilab._validate import as_generator
+
+    return as_generator(seed, error=ConfigError)
 
 
 def _words_to_bits(words: np.ndarray, width: int) -> np.ndarray:
@@ -101,6 +103,8 @@ class NumpySource(BitSource):
         super().__init__()
         if kind not in self.KINDS:
             raise ConfigError(f"unknown numpy bit generator {kind!r}; choose one of {sorted(self.KINDS)}")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+            raise ConfigError(f"seed must be None or a non-negative integer, got {seed!r}")
         self.bitgen = self.KINDS[kind](seed)
         # MT19937's raw output is 32 bits wide (in a uint64); the others give 64 bits
         self.width = 32 if kind == "mt19937" else 64
@@ -143,6 +147,8 @@ class LCGSource(BitSource):
         if kind not in self.PRESETS:
             raise ConfigError(f"unknown LCG {kind!r}; choose one of {sorted(self.PRESETS)}")
         self.a, self.c, self.k, self.width = self.PRESETS[kind]
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
+            raise ConfigError(f"seed must be None or an integer, got {seed!r}")
         s = int(seed if seed is not None else 1) & ((1 << self.k) - 1)
         if kind == "randu":
             s |= 1  # RANDU needs an odd seed

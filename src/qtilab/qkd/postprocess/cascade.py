@@ -28,6 +28,7 @@ import numpy as np
 from numba import njit, prange
 from numpy.typing import NDArray
 
+from qtilab._validate import as_generator
 from qtilab.errors import ConfigError, DataError
 
 __all__ = ["CascadeResult", "cascade", "cascade_block_sizes"]
@@ -272,7 +273,7 @@ def cascade(
         raise DataError("keys must contain only 0 and 1")
     if frame_bits < 16:
         raise ConfigError(f"frame_bits must be >= 16, got {frame_bits}")
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    rng = as_generator(seed, error=ConfigError)
     n = a.size
     errors_before = int(np.count_nonzero(a != b))
     ks_list = cascade_block_sizes(qber_estimate, passes, frame_bits)
