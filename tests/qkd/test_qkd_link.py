@@ -244,3 +244,9 @@ def test_runs_whose_detections_cannot_fit_are_refused_with_figures() -> None:
         check_detection_memory(cfg, max_memory=10 * 2**30)
     assert expected_detections(cfg) * BYTES_PER_DETECTION > 150 * 2**30  # what simulate_link checks first
     assert check_detection_memory(LinkConfig(distance_km=50.0, pulses=1e6)) > 0
+
+
+@pytest.mark.parametrize("seed", ["abc", 1.5, -1, True])
+def test_bad_seed_is_a_config_error(seed: object) -> None:
+    with pytest.raises(ConfigError, match="seed"):
+        LinkConfig(seed=seed)

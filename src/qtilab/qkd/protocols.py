@@ -125,6 +125,10 @@ class LinkConfig:
     def __post_init__(self) -> None:
         if self.protocol not in PROTOCOLS:
             raise ConfigError(f"protocol must be one of {PROTOCOLS}, got {self.protocol!r}")
+        if self.seed is not None and (
+            isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) or self.seed < 0
+        ):
+            raise ConfigError(f"seed must be None or a non-negative integer, got {self.seed!r}")
         if not math.isfinite(self.distance_km) or self.distance_km < 0:
             raise ConfigError(f"distance_km must be >= 0, got {self.distance_km!r}")
         get_params(self.params)
