@@ -210,7 +210,8 @@ def _study_page(st: Study, dest: Path, activity_links: list[tuple[str, str]]) ->
 def _index_page(studies: list[Study], acts_of: dict[str, list[tuple[str, str]]], onepagers: list[str]) -> str:
     cards = []
     for st in studies:
-        figs = [f for f in st.doc.get("figures", []) if isinstance(f, str)]
+        figs = [f for f in st.doc.get("figures", [])
+                if isinstance(f, str) and "/" not in f and (st.path.parent / f).is_file()]
         link = f"studies/{st.slug}/index.html"
         thumb = (f"<img src='studies/{st.slug}/{html.escape(figs[0])}' alt='{html.escape(figs[0])}' loading='lazy'>"
                  if figs else "<div class='noimg'>no figure</div>")
