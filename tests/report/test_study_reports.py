@@ -27,9 +27,14 @@ def test_qkd_link_report_has_labels_and_units(tmp_path: Path) -> None:
     assert row["sent_signal"] == ["signal pulses sent", res.stats["sent_signal"], "pulses"]
     est = next(t for t in doc["tables"] if t["title"] == "Estimates")
     assert "decoy_bounds.y1_lower" in est["keys"]
-    # every key of the link's result has a label
-    keys = set(counts["keys"]) | set(est["keys"])
-    assert keys <= set(LINK_LABELS), keys - set(LINK_LABELS)
+    # every key of the link's result has a label, and the table shows it with its unit
+    from qtilab.report.quantities import as_quantity
+
+    for t in (counts, est):
+        assert set(t["keys"]) <= set(LINK_LABELS), set(t["keys"]) - set(LINK_LABELS)
+        for key, row in zip(t["keys"], t["rows"]):
+            q = as_quantity(LINK_LABELS[key])
+            assert row[0] == q.label and row[2] == q.unit, (key, row)
     assert doc["provenance"]["config"]["distance_km"] == 25.0 and doc["provenance"]["seeds"]["seed"] == 3
 
 
