@@ -50,3 +50,31 @@ def test_qasm_and_qml_reports_have_figures(tmp_path: Path) -> None:
     rep = _kernel_report(kernel_study(40, 2, "zz", 0.5, 1, "fidelity", 1.0, 2))
     paths = rep.write(tmp_path / "qml")
     assert "qsvc" in paths and paths["qsvc"].read_bytes()[:4] == b"\x89PNG"
+
+
+def test_qsvm_roc_is_rejection_against_efficiency(tmp_path: Path) -> None:
+    import numpy as np
+
+    from qtilab.hep.qsvm import METHODS, QSVMConfig, run_qsvm
+
+    cfg = QSVMConfig(qubits=2, train=40, validation=20, test=100, repeats=1, scan_qubits=(2,), scan_train=(),
+                     scan_repeats=2, scales=(0.5,))
+    res = run_qsvm(cfg)
+    rep = res.report()
+    figs = {b.name: b for k, b in rep._blocks if k == "figure"}
+    ax = figs["roc"].figure.axes[0]
+    assert ax.get_yscale() == "log" and "rejection" in ax.get_ylabel() and "efficiency" in ax.get_xlabel()
+    fpr = np.asarray(res.fpr_grid)
+    lines = {ln.get_label().split(":")[0]: ln for ln in ax.get_lines()}
+    from qtilab.hep.qsvm import _LABELS
+
+    for m in METHODS:
+        ln = lines[_LABELS[m]]
+        tpr = np.mean(res.methods[m].tpr, axis=0)
+        np.testing.assert_allclose(ln.get_ydata(), 1 / fpr[fpr > 0])
+        np.testing.assert_allclose(ln.get_xdata(), tpr[fpr > 0])
+    assert "error bars: standard deviation of the AUC over those splits" in figs["scan_qubits"].caption
+    doc = json.loads(rep.write(tmp_path)["json"].read_text())
+    assert doc["provenance"]["config"]["__class__"].endswith("QSVMConfig")
+    assert [h["label"] for h in doc["headline"]][0].startswith("QSVM")
+    assert doc["headline"][0]["value"] == round(res.summary()["qsvm"]["auc_mean"], 4)
