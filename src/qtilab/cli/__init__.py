@@ -85,11 +85,18 @@ def add_common(p: argparse.ArgumentParser, *, out: bool = True, json_flag: bool 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(list(argv) if argv is not None else None)
+    # qtilab's own messages at INFO (DEBUG with -v); other libraries (httpx, uvicorn...) only
+    # from WARNING up, so client commands do not print their INFO lines
     logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
+        level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    logging.getLogger("qtilab").setLevel(logging.DEBUG if args.verbose else logging.INFO)
+    # warnings read as messages, not as source locations (file:line: Category: text)
+    import warnings
+
+    warnings.formatwarning = _format_warning
     func = getattr(args, "func", None)
     if func is None:
         parser.print_help()
@@ -111,6 +118,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:  # pragma: no cover
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def _format_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                    line: str | None = None) -> str:
+    return f"warning: {message}\n"
 
 
 def console_main() -> None:

@@ -50,6 +50,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     add_common(q)
     q.add_argument("--events", default=None, help="event table (.npz/.parquet) or CSV (label first); default: the shipped sample")
     q.add_argument("--csv-layout", default=None, choices=["susy", "higgs"], help="column names of a UCI CSV file")
+    q.add_argument("--tree", default=None, help="ROOT input: the TTree to read (a .root file needs it)")
+    q.add_argument("--branches", default=None,
+                   help="ROOT input: feature=branch pairs, comma-separated (j1_pt=Jet.PT[0]), or a file of such lines")
+    q.add_argument("--label", default=None,
+                   help="ROOT input: 0/1 for a file of one class, or the name of a 0/1 branch")
+    q.add_argument("--balanced", action="store_true",
+                   help="half signal, half background in every split (default: the file's class mix)")
     q.add_argument("--features", default=None, help="comma-separated feature columns (default: the table's feature set)")
     q.add_argument("--qubits", type=int, default=8)
     q.add_argument("--train", type=int, default=1000)
@@ -105,9 +112,33 @@ def _load_table(args: argparse.Namespace) -> Any:
     if args.events is None:
         return load_sample()
     p = Path(args.events)
-    if p.suffix in (".csv", ".gz", ".txt"):
+    suffixes = [x.lower() for x in p.suffixes]
+    if suffixes[-1:] == [".root"]:
+        return _read_root_arg(p, args)
+    if suffixes[-1:] in ([".csv"], [".txt"]) or suffixes[-2:] in ([".csv", ".gz"], [".txt", ".gz"]):
         return read_csv(p, columns=args.csv_layout)
     return EventTable.load(p)
+
+
+def _read_root_arg(p: Path, args: argparse.Namespace) -> Any:
+    from qtilab.errors import ConfigError
+    from qtilab.hep.events import read_root
+
+    if not args.tree or not args.branches or args.label is None:
+        raise ConfigError(f"{p}: a ROOT file needs --tree, --branches (feature=branch,...) and --label (0, 1 or a branch)")
+    text = args.branches
+    if Path(text).is_file():
+        text = ",".join(line.split("#")[0].strip() for line in Path(text).read_text().splitlines())
+    mapping: dict[str, str] = {}
+    for item in (x.strip() for x in text.split(",")):
+        if not item:
+            continue
+        name, sep, branch = item.partition("=")
+        if not sep or not name.strip() or not branch.strip():
+            raise ConfigError(f"--branches: {item!r} is not feature=branch")
+        mapping[name.strip()] = branch.strip()
+    label: int | str = int(args.label) if args.label in ("0", "1") else args.label
+    return read_root(p, args.tree, mapping, label=label)
 
 
 def _qsvm(args: argparse.Namespace) -> int:
@@ -118,7 +149,7 @@ def _qsvm(args: argparse.Namespace) -> int:
     table = _load_table(args)
     cfg = QSVMConfig(
         qubits=args.qubits, train=args.train, validation=args.validation, test=args.test,
-        repeats=args.repeats, seed=1 if args.seed is None else args.seed,
+        repeats=args.repeats, seed=1 if args.seed is None else args.seed, balanced=args.balanced,
         features=tuple(args.features.split(",")) if args.features else None,
         feature_map=args.feature_map, reps=args.reps, entanglement=args.entanglement,
     )
@@ -144,6 +175,7 @@ def _qsvm(args: argparse.Namespace) -> int:
             shipped = Path(_hep.__file__).parent / "data" / "tth_yy_sample.npz"
             if shipped.is_file():
                 rep.add_input(shipped, role="events (shipped sample)")
+        _remove_stale_figures(Path(args.out))
         paths = rep.write(args.out)
         print(f"report written to {paths['md'].parent}", file=sys.stderr)
     if args.json:
@@ -153,10 +185,20 @@ def _qsvm(args: argparse.Namespace) -> int:
     return 0
 
 
+def _remove_stale_figures(out: Path) -> None:
+    """A reused --out folder keeps no figure of an earlier run (the new report writes its own)."""
+    if out.is_dir():
+        for f in out.glob("*.png"):
+            f.unlink()
+
+
 def _print_summary(res: Any) -> None:
+    from qtilab.hep.qsvm import _sizes_text
+
     summ = res.summary()
     print(f"{res.n_events} events, {len(res.features)} features -> {res.config.qubits} PCA components; "
           f"{res.config.repeats} repeats; {res.n_dropped_nan} NaN events dropped")
+    print(f"  splits (repeat 1): {_sizes_text(res)}")
     for m, s in summ.items():
         print(f"  {m:5s} AUC {s['auc_mean']:.4f} +- {s['auc_std']:.4f}   fit {s['fit_seconds']:.2f} s   "
               f"predict {s['predict_seconds']:.2f} s")

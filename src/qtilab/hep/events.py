@@ -407,6 +407,28 @@ def read_root(
     return EventTable(data, tuple(wanted), lab, {}, {"source": str(p), "tree": tree, "branches": dict(features)})
 
 
+def _check_non_numeric(p: Path, opener: Any, arr: np.ndarray, delimiter: str, skip: int,
+                       header: list[str] | None) -> None:
+    """A NaN that came from text other than blank or ``nan`` is an error naming row and column."""
+    rows = np.flatnonzero(np.isnan(arr).any(axis=1))
+    if rows.size == 0:
+        return
+    wanted = set(rows.tolist())
+    with opener(p, "rt") as fh:
+        for i, line in enumerate(fh):
+            r = i - skip
+            if r < 0 or r not in wanted:
+                continue
+            cells = line.rstrip("\r\n").split(delimiter)
+            for c in np.flatnonzero(np.isnan(arr[r])):
+                raw = cells[c].strip() if c < len(cells) else ""
+                if raw.lower() not in ("", "nan"):
+                    name = f" ({header[c]})" if header and c < len(header) else ""
+                    raise DataError(f"{p.name}: line {i + 1}, column {c + 1}{name}: {raw!r} is not a number")
+            if r >= rows[-1]:
+                return
+
+
 def read_csv(
     path: str | os.PathLike[str],
     *,
@@ -434,7 +456,7 @@ def read_csv(
         raise FileNotFoundError(f"CSV file {str(p)!r} does not exist")
     import gzip
 
-    opener = gzip.open if p.suffix == ".gz" else open
+    opener = gzip.open if p.suffix.lower() == ".gz" else open
     with opener(p, "rt") as fh:  # type: ignore[operator]
         first = fh.readline()
     if not first.strip():
@@ -444,7 +466,9 @@ def read_csv(
     try:
         float(fields[0])
     except ValueError:
-        header = fields
+        # a name in the first field is a header; a blank one is a data row with a missing label
+        if fields[0]:
+            header = fields
     import warnings
 
     with warnings.catch_warnings():
@@ -463,6 +487,7 @@ def read_csv(
     arr = np.atleast_2d(arr)
     if arr.size == 0:
         raise DataError(f"{p.name}: no data rows")
+    _check_non_numeric(p, opener, arr, delimiter, 1 if header else 0, header)
     if arr.shape[1] < 2:
         raise DataError(f"{p.name}: need a label column and at least one feature column")
     lab = arr[:, 0]

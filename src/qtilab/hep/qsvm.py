@@ -111,6 +111,8 @@ class QSVMConfig:
     scan_validation: int = 300
     scan_train_size: int = 400
     chunk: int = 1000
+    balanced: bool = False
+    svm_cv_folds: int = 5
 
     def validate(self) -> None:
         for name in ("qubits", "train", "validation", "test", "repeats", "chunk"):
@@ -171,6 +173,10 @@ class QSVMResult:
     timings: dict[str, float]
     bdt_all_features_auc: list[float] = field(default_factory=list)
     source: dict[str, Any] = field(default_factory=dict)
+    #: the events each main repeat really used: train/validation/test and their signal counts
+    split_sizes: list[dict[str, int]] = field(default_factory=list)
+    #: repeat 1: train and test scores with their labels, per method (the overtraining check)
+    score_distributions: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
 
     def summary(self) -> dict[str, dict[str, float]]:
         """``{method: {"auc_mean", "auc_std", "fit_seconds", "predict_seconds"}}``."""
@@ -234,17 +240,33 @@ def prepare(table: EventTable, features: Sequence[str] | None, qubits: int) -> t
 
 
 def _split(
-    y: np.ndarray, sizes: Sequence[int], rng: np.random.Generator, notes: list[str]
+    y: np.ndarray, sizes: Sequence[int], rng: np.random.Generator, notes: list[str], balanced: bool = False
 ) -> list[np.ndarray]:
-    """Disjoint balanced index sets of the given sizes; the last one is shrunk if the events
-    run out (with a note), the others must fit."""
+    """Disjoint index sets of the given sizes, with the file's class mix (``balanced``: half
+    signal, half background); the last one is shrunk if the events run out (with a note giving
+    the size it got), the others must fit."""
     sig = rng.permutation(np.flatnonzero(y == 1))
     bkg = rng.permutation(np.flatnonzero(y == 0))
+    f_sig = 0.5 if balanced else sig.size / max(1, sig.size + bkg.size)
     out = []
     i_s = i_b = 0
     for k, n in enumerate(sizes):
-        ns, nb = n // 2, n - n // 2
+        ns = n // 2 if balanced else int(round(n * f_sig))
+        nb = n - ns
         last = k == len(sizes) - 1
+        if last and not balanced and (i_s + ns > sig.size or i_b + nb > bkg.size):
+            # natural mix: use every event asked for while there are any, either class
+            s_left, b_left = sig.size - i_s, bkg.size - i_b
+            m = min(n, s_left + b_left)
+            if m < 2:
+                raise DataError("no events left for the test split; ask for smaller train/validation sizes")
+            ns = min(s_left, max(m - b_left, int(round(m * f_sig))))
+            nb = m - ns
+            if m < n:
+                msg = f"test split shrunk from {n} to {m} events (only {s_left + b_left} left after training and validation)"
+                if msg not in notes:
+                    warnings.warn(msg, HEPDataWarning, stacklevel=3)
+                    notes.append(msg)
         if i_s + ns > sig.size or i_b + nb > bkg.size:
             if not last:
                 raise DataError(
@@ -255,7 +277,7 @@ def _split(
             have = min(sig.size - i_s, bkg.size - i_b)
             if have < 1:
                 raise DataError("no events left for the test split; ask for smaller train/validation sizes")
-            msg = f"test split shrunk from {n} to {2 * have} events (not enough events)"
+            msg = f"test split shrunk from {n} to {2 * have} events (balanced: {have} per class left)"
             if msg not in notes:
                 warnings.warn(msg, HEPDataWarning, stacklevel=3)
                 notes.append(msg)
@@ -293,6 +315,7 @@ class _SplitOut:
     scale_scan: list[dict[str, float]]
     diag: dict[str, float]
     evr: list[float]
+    train_scores: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def _one_openmp_thread() -> Any:
@@ -331,9 +354,10 @@ def _gram_blocks(kernel: Any, X: np.ndarray, E_train: np.ndarray, chunk: int) ->
 
 def _run_split(
     X: np.ndarray, y: np.ndarray, idx: list[np.ndarray], q: int, cfg: QSVMConfig, seed: int,
-    methods: Sequence[str] = METHODS, diagnostics: bool = True,
+    methods: Sequence[str] = METHODS, diagnostics: bool = True, want_train_scores: bool = False,
 ) -> _SplitOut:
     metrics = require("sklearn.metrics", extra="hep")
+    train_scores: dict[str, np.ndarray] = {}
     svm = require("sklearn.svm", extra="hep")
     from qtilab.qml.kernels import QSVC, kernel_diagnostics
 
@@ -380,6 +404,8 @@ def _run_split(
         pred_s["qsvm"] = time.perf_counter() - t0
         scores["qsvm"] = sc
         auc["qsvm"] = float(metrics.roc_auc_score(yte, sc))
+        if want_train_scores:
+            train_scores["qsvm"] = clf.decision_function(Ztr)
         chosen["qsvm"] = {"scale": s_best, "C": c_best, "val_auc": best[0], "tune_seconds": tune_s}
         if diagnostics:
             k = clf.kernel_
@@ -391,14 +417,24 @@ def _run_split(
             }
 
     if "svm" in methods:
+        # gamma and C by cross-validation on the training events (stratified k-fold, ROC AUC)
+        ms = require("sklearn.model_selection", extra="hep")
         t0 = time.perf_counter()
-        best = (-1.0, cfg.gammas[0], cfg.c_values[0])
-        for g in cfg.gammas:
-            for C in cfg.c_values:
-                m = svm.SVC(kernel="rbf", gamma=g / q, C=C).fit(Ztr, ytr)
-                a = float(metrics.roc_auc_score(yva, m.decision_function(Zva)))
-                if a > best[0]:
-                    best = (a, g, C)
+        folds = int(min(cfg.svm_cv_folds, np.bincount(ytr, minlength=2).min()))
+        if folds >= 2:
+            grid = ms.GridSearchCV(
+                svm.SVC(kernel="rbf"), {"gamma": [g / q for g in cfg.gammas], "C": list(cfg.c_values)},
+                scoring="roc_auc", cv=ms.StratifiedKFold(folds, shuffle=True, random_state=seed), n_jobs=1,
+            ).fit(Ztr, ytr)
+            best = (float(grid.best_score_), grid.best_params_["gamma"] * q, grid.best_params_["C"])
+        else:  # too few events of one class for k-fold: choose on the validation split
+            best = (-1.0, cfg.gammas[0], cfg.c_values[0])
+            for g in cfg.gammas:
+                for C in cfg.c_values:
+                    m = svm.SVC(kernel="rbf", gamma=g / q, C=C).fit(Ztr, ytr)
+                    a = float(metrics.roc_auc_score(yva, m.decision_function(Zva)))
+                    if a > best[0]:
+                        best = (a, g, C)
         tune_s = time.perf_counter() - t0
         t0 = time.perf_counter()
         m = svm.SVC(kernel="rbf", gamma=best[1] / q, C=best[2]).fit(Ztr, ytr)
@@ -408,7 +444,10 @@ def _run_split(
         pred_s["svm"] = time.perf_counter() - t0
         scores["svm"] = sc
         auc["svm"] = float(metrics.roc_auc_score(yte, sc))
-        chosen["svm"] = {"gamma": best[1] / q, "C": best[2], "val_auc": best[0], "tune_seconds": tune_s}
+        if want_train_scores:
+            train_scores["svm"] = m.decision_function(Ztr)
+        chosen["svm"] = {"gamma": best[1] / q, "C": best[2], "cv_auc" if folds >= 2 else "val_auc": best[0],
+                         "tune_seconds": tune_s}
 
     if "bdt" in methods:
         with _one_openmp_thread():
@@ -418,11 +457,13 @@ def _run_split(
             t0 = time.perf_counter()
             sc = m.predict_proba(Zte)[:, 1]
             pred_s["bdt"] = time.perf_counter() - t0
+            if want_train_scores:
+                train_scores["bdt"] = m.predict_proba(Ztr)[:, 1]
         scores["bdt"] = sc
         auc["bdt"] = float(metrics.roc_auc_score(yte, sc))
         chosen["bdt"] = {}
     evr = [float(v) for v in pipe.named_steps["pca"].explained_variance_ratio_]
-    return _SplitOut(auc, fit_s, pred_s, scores, chosen, scale_scan, diag, evr)
+    return _SplitOut(auc, fit_s, pred_s, scores, chosen, scale_scan, diag, evr, train_scores)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -466,6 +507,8 @@ def run_qsvm(
     scale_scan: list[dict[str, float]] = []
     evr: list[float] = []
     bdt_all: list[float] = []
+    split_sizes: list[dict[str, int]] = []
+    score_dists: dict[str, dict[str, np.ndarray]] = {}
     t_start = time.perf_counter()
 
     def cost(q: int, ntr: int, nval: int, ntest: int) -> float:
@@ -481,8 +524,13 @@ def run_qsvm(
     work = 100.0 / total if total > 0 else 0.0
     for r, seed in enumerate(rep_seeds):
         rng = np.random.default_rng(seed)
-        idx = _split(y, (cfg.train, cfg.validation, cfg.test), rng, notes)
-        out = _run_split(X, y, idx, cfg.qubits, cfg, seed % (2**31))
+        idx = _split(y, (cfg.train, cfg.validation, cfg.test), rng, notes, cfg.balanced)
+        split_sizes.append({name: int(i.size) for name, i in zip(("train", "validation", "test"), idx)}
+                           | {f"{name}_signal": int(np.count_nonzero(y[i] == 1)) for name, i in zip(("train", "validation", "test"), idx)})
+        out = _run_split(X, y, idx, cfg.qubits, cfg, seed % (2**31), want_train_scores=r == 0)
+        if r == 0:
+            score_dists = {m: {"train": out.train_scores[m], "train_label": y[idx[0]],
+                               "test": out.scores[m], "test_label": y[idx[2]]} for m in out.train_scores}
         for m in METHODS:
             res = methods[m]
             res.auc.append(out.auc[m])
@@ -517,7 +565,7 @@ def run_qsvm(
             for k in range(cfg.scan_repeats):
                 seed = int(np.random.SeedSequence([cfg.seed, 1 + (kind == "train"), p, k]).generate_state(1)[0])
                 rng = np.random.default_rng(seed)
-                idx = _split(y, (ntr, cfg.scan_validation, cfg.scan_test), rng, notes)
+                idx = _split(y, (ntr, cfg.scan_validation, cfg.scan_test), rng, notes, cfg.balanced)
                 o = _run_split(X, y, idx, q, cfg, seed % (2**31))
                 for m in METHODS:
                     aucs[m].append(o.auc[m])
@@ -555,6 +603,8 @@ def run_qsvm(
         warnings=notes,
         timings={"main_seconds": t_main, "scan_seconds": t_scan},
         bdt_all_features_auc=bdt_all,
+        split_sizes=split_sizes,
+        score_distributions=score_dists,
         source={k: v for k, v in table.meta.items() if k in ("process", "generator", "seed", "source", "classes")},
     )
 
@@ -570,6 +620,50 @@ _COLUMN_LABELS = {
     "n_support": "support vectors", "qubits": "qubits", "train": "training events",
     "qsvm_var_offdiag": "QSVM: variance of off-diagonal K",
 }
+
+
+def _score_figure(rep: Any, res: QSVMResult) -> None:
+    """Train (points) against test (filled) score distributions per class: the overtraining check."""
+    from scipy.stats import ks_2samp
+
+    dists = res.score_distributions
+    fig = rep.new_figure(
+        "scores", "Classifier scores of repeat 1, training events (points) against test events (filled): "
+        "signal in blue, background in red; similar shapes mean no overtraining (Kolmogorov-Smirnov P in the table)",
+        figsize=(4.2 * len(dists), 3.6))
+    axes = fig.subplots(1, len(dists), squeeze=False)[0]
+    rows = []
+    for ax, (m, d) in zip(axes, dists.items()):
+        allv = np.concatenate([d["train"], d["test"]])
+        bins = np.linspace(float(np.min(allv)), float(np.max(allv)), 31)
+        centres = 0.5 * (bins[1:] + bins[:-1])
+        row: list[Any] = [_LABELS[m]]
+        for lab, colour, name in ((1, "C0", "signal"), (0, "C3", "background")):
+            te, tr = d["test"][d["test_label"] == lab], d["train"][d["train_label"] == lab]
+            ax.hist(te, bins=bins, density=True, histtype="stepfilled", alpha=0.35, color=colour, label=f"{name}, test")
+            h, _ = np.histogram(tr, bins=bins, density=True)
+            ax.plot(centres, h, "o", ms=3, color=colour, label=f"{name}, train")
+            row.append(float(ks_2samp(tr, te).pvalue) if tr.size and te.size else float("nan"))
+        rows.append(row)
+        ax.set_title(_LABELS[m])
+        ax.set_xlabel("score")
+        ax.set_ylabel("density")
+    axes[0].legend(fontsize="small", loc="upper left")
+    rep.add_table("Overtraining check: train vs test score distributions (repeat 1)",
+                  ["method", "KS P (signal)", "KS P (background)"], rows,
+                  note="Kolmogorov-Smirnov two-sample test of the training against the test scores; "
+                  "a tiny P means the classifier scores its training events differently (overtraining).")
+
+
+def _sizes_text(res: QSVMResult) -> str:
+    """The split sizes really used (repeat 1), with their signal counts and the mix rule."""
+    cfg = res.config
+    if not res.split_sizes:
+        return f"{cfg.train} training, {cfg.validation} validation, {cfg.test} test events"
+    z = res.split_sizes[0]
+    mix = "balanced classes" if cfg.balanced else "the file's class mix"
+    return (f"{z['train']} training ({z['train_signal']} signal), {z['validation']} validation "
+            f"({z['validation_signal']} signal), {z['test']} test events ({z['test_signal']} signal); {mix}")
 
 
 def _column_label(key: str) -> str:
@@ -601,8 +695,7 @@ def _make_report(res: QSVMResult, title: str) -> Any:
     b = summ["bdt"]
     rep.add_text(
         "Summary",
-        f"Test AUC over {cfg.repeats} random splits ({cfg.train} training, {cfg.validation} validation, "
-        f"{cfg.test} test events, balanced), {cfg.qubits} PCA components: "
+        f"Test AUC over {cfg.repeats} random splits ({_sizes_text(res)}), {cfg.qubits} PCA components: "
         f"QSVM {q['auc_mean']:.4f} ± {q['auc_std']:.4f}, SVM (RBF) {s['auc_mean']:.4f} ± {s['auc_std']:.4f}, "
         f"BDT {b['auc_mean']:.4f} ± {b['auc_std']:.4f}. The BDT on all {len(res.features)} features "
         f"(no PCA) reaches {np.mean(res.bdt_all_features_auc):.4f}. "
@@ -671,6 +764,8 @@ def _make_report(res: QSVMResult, title: str) -> Any:
         if key == "train":
             ax.set_xscale("log")
         ax.legend()
+    if res.score_distributions:
+        _score_figure(rep, res)
     if res.scale_scan:
         fig = rep.new_figure("kernel_scale", "Quantum kernel: validation AUC and off-diagonal variance vs scale")
         ax = fig.gca()
