@@ -93,8 +93,8 @@ def main() -> None:
     classify(b)
     b.run()
     b.notes.append(
-        "Shared 2-core machine with other engineers' jobs running: absolute times are noisy; "
-        "read the ratios. `generate`: the qtilab row is the whole chain (Pythia + extraction + "
+        "Absolute times depend on the machine's load (measured: the load average printed with the "
+        "table); read the ratios. `generate`: the qtilab row is the whole chain (Pythia + extraction + "
         "anti-kt jets + detector + selection) for the same events as the Pythia-only row. "
         "`classify`: the qtilab row is the QSVM (IQP fidelity kernel, 8 qubits) fit + predict."
     )

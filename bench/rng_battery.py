@@ -94,7 +94,7 @@ def main() -> None:
         bench.add(f"{key}", "qtilab", lambda fn=fn: fn(bits), P=f"{ours:.6f}",
                   appendixB="yes" if abs(ours - APPENDIX_B[key]) <= 1e-6 else "NO")
         if nistrng is None:
-            bench.skip(key, "nistrng", "nistrng not installed (pip install 'qtilab[peers]')")
+            bench.skip(key, "nistrng", "nistrng not installed (`make bench` builds .venv-peers with the peers; run with .venv-peers/bin/python)")
             continue
         if key in SLOW_NISTRNG and args.quick:
             bench.skip(key, "nistrng", "skipped (--quick)")

@@ -1,8 +1,8 @@
 """State-vector engine benchmark: qtilab beside Qiskit Aer, qulacs, qsim, qibojit, lightning.qubit.
 
-Run ``python bench/statevector.py`` (``make bench`` runs it) from an environment where the
-peers are installed (``pip install -e '.[peers]'``; this repository used a separate venv,
-``.venv-peers``, because qibojit pins an older numba than the main venv). It writes
+Run ``make bench`` (it builds the separate venv ``.venv-peers`` with ``pip install -e '.[test,peers]'``,
+because qibojit pins an older numba than the main venv, and runs the benchmarks with it), or
+``.venv-peers/bin/python bench/statevector.py`` once that venv exists. It writes
 ``bench/results/statevector.md``.
 
 Method

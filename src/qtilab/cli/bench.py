@@ -354,7 +354,7 @@ def peer_available(name: str) -> str | None:
         found = importlib.util.find_spec(mod) is not None
     except (ImportError, ValueError):
         found = False
-    return None if found else f"not installed (pip install 'qtilab[peers]' for {mod})"
+    return None if found else f"not installed (`make bench` builds .venv-peers with the peers for {mod}; run with .venv-peers/bin/python)"
 
 
 def copy_time(n: int, threads: int | None = None) -> float:
