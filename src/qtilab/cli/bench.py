@@ -465,4 +465,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     s.add_argument("--threads", type=int, default=None, help="threads for every engine (default: all)")
     s.add_argument("--json", action="store_true", help="print the rows as JSON")
     s.set_defaults(func=_cmd_statevector)
+    from qtilab.cli.bench_scaling import add_parser as add_scaling
+
+    add_scaling(bsub)
     p.set_defaults(func=lambda a: (p.print_help(), 2)[1])
