@@ -107,3 +107,16 @@ def test_cli_warnings_print_without_source_locations(capsys: pytest.CaptureFixtu
         assert text == "warning: test split shrunk\n"
     finally:
         warnings.formatwarning = old
+
+
+def test_docs_column_counts_match_the_schema() -> None:
+    import re
+
+    from qtilab.hep.events import TTH_FEATURES, TTH_SCHEMA
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "hep.md").read_text()
+    m = re.search(r"Every generated table has these (\d+) columns", text)
+    assert m and int(m.group(1)) == len(TTH_SCHEMA)
+    f = re.search(r"\(`TTH_FEATURES`, (\d+)\s+features\)", text)
+    assert f and int(f.group(1)) == len(TTH_FEATURES)
+    assert f"8000 events, {len(TTH_SCHEMA)} columns" in text  # the quick start's `hep info` comment
