@@ -148,17 +148,28 @@ def read_series_csv(path: str | os.PathLike[str]) -> Series:
                         f"{dates.iloc[bad[0]].date()}); fill them before forecasting")
     if not dates.is_monotonic_increasing:
         raise DataError(f"{p}: dates are not in increasing order")
-    freq = pd.infer_freq(dates) if len(dates) >= 3 else None
-    if freq is None:
-        steps = np.diff(dates.to_numpy()).astype("timedelta64[D]").astype(int)
-        typical = int(np.median(steps))
-        gap = int(np.flatnonzero(steps > typical * 1.5)[0]) if np.any(steps > typical * 1.5) else int(
-            np.flatnonzero(steps != typical)[0])
-        raise DataError(f"{p}: missing dates: the spacing is irregular (typical {typical} days, but "
-                        f"{dates.iloc[gap].date()} -> {dates.iloc[gap + 1].date()}); give one row per period, "
+    d = dates.to_numpy().astype("datetime64[D]")
+    days = np.diff(d).astype(int)
+    typical = int(np.median(days))
+    if 28 <= typical <= 31:  # monthly: consecutive calendar months
+        months = d.astype("datetime64[M]").astype(int)
+        steps, f, period = np.diff(months), "M", 12
+    elif 89 <= typical <= 92:
+        months = d.astype("datetime64[M]").astype(int)
+        steps, f, period = np.diff(months) // 3 * (np.diff(months) % 3 == 0) + (np.diff(months) % 3 != 0) * 99, "Q", 4
+    elif 365 <= typical <= 366:
+        steps, f, period = np.diff(d.astype("datetime64[Y]").astype(int)), "Y", 1
+    elif typical >= 1:
+        steps, f = days // typical * (days % typical == 0) + (days % typical != 0) * 99, f"{typical}D"
+        period = {1: 7, 7: 52}.get(typical, 1)
+    else:
+        raise DataError(f"{p}: repeated dates (two rows share a date)")
+    bad_steps = np.flatnonzero(steps != 1)
+    if bad_steps.size:
+        g = int(bad_steps[0])
+        raise DataError(f"{p}: missing dates: the spacing is irregular (one row per {f} expected, but "
+                        f"{dates.iloc[g].date()} -> {dates.iloc[g + 1].date()}); give one row per period, "
                         "filling gaps by interpolation")
-    f = freq.split("-")[0].upper()
-    period = {"W": 52, "M": 12, "MS": 12, "ME": 12, "D": 7, "Q": 4, "QS": 4, "QE": 4}.get(f, 1)
     return Series(p.stem, vals, dates.to_numpy(), period, f, f"read from {p}")
 
 

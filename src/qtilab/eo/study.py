@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from qtilab.eo._threads import single_thread
 from qtilab.eo.datasets import (
     INDICES,
     ChannelScaler,
@@ -249,17 +250,15 @@ def _default_channels(data: EOData) -> tuple[str, ...]:
 
 def _fit_task(task: dict[str, Any]) -> dict[str, Any]:
     """One training: a model on one split; returns test predictions. Runs in a worker process."""
+    with single_thread():
+        return _fit(task)
+
+
+def _fit(task: dict[str, Any]) -> dict[str, Any]:
     import torch
 
     from qtilab.eo import models as M
 
-    torch.set_num_threads(1)
-    try:
-        import numba
-
-        numba.set_num_threads(1)
-    except (ImportError, ValueError):  # pragma: no cover
-        pass
     torch.manual_seed(task["seed"])
     kind, cin, ncls = task["model"], task["channels"], task["n_classes"]
     if task["mode"] == "pairwise":
