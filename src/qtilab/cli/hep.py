@@ -197,7 +197,7 @@ def _print_summary(res: Any) -> None:
 
     summ = res.summary()
     print(f"{res.n_events} events, {len(res.features)} features -> {res.config.qubits} PCA components; "
-          f"{res.config.repeats} repeats; {res.n_dropped_nan} NaN events dropped")
+          f"{res.config.repeats} repeats (seed {res.config.seed}); {res.n_dropped_nan} NaN events dropped")
     print(f"  splits (repeat 1): {_sizes_text(res)}")
     for m, s in summ.items():
         print(f"  {m:5s} AUC {s['auc_mean']:.4f} +- {s['auc_std']:.4f}   fit {s['fit_seconds']:.2f} s   "
