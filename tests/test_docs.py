@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import resource
 import shlex
 import shutil
 import subprocess
@@ -179,8 +180,13 @@ def test_page_examples_run(page: Path, tmp_path: Path) -> None:
     env["PYTHONWARNINGS"] = "default"
     env.pop("PYTHONPATH", None)
     t0 = time.perf_counter()
+    cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.run([sys.executable, "driver.py", "blocks.json"], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=900)
+                          capture_output=True, text=True, timeout=1800)
     elapsed = time.perf_counter() - t0
+    cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
+    # shown with `pytest -s`: wall time depends on the machine's load, CPU time much less
+    print(f"\n[docs test] {page.name}: {elapsed:.0f} s wall, {cpu:.0f} s CPU (load average {os.getloadavg()[0]:.1f})")
     out = proc.stdout[-6000:] + "\n" + proc.stderr[-6000:]
     assert proc.returncode == 0, f"{page.name} ({elapsed:.0f} s):\n{out}"
