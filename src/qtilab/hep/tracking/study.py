@@ -173,16 +173,17 @@ class TrackingStudyResult:
         if y is not None:
             fig = rep.new_figure("roc", "Edge ROC: fake-edge rejection against true-edge efficiency", figsize=(10, 4))
             a1, a2 = fig.subplots(1, 2)
-            for name, mr in self.models.items():
+            for k, (name, mr) in enumerate(self.models.items()):
+                colour = f"C{k}"  # one colour per model: purity solid, efficiency dashed
                 s = np.concatenate(mr.scores)
                 fpr, tpr, _ = roc_curve(y, s)
                 ok = fpr > 0
-                a1.plot(tpr[ok], 1.0 / fpr[ok], label=f"{name.upper()} (AUC {mr.metrics['auc']:.3f})")
+                a1.plot(tpr[ok], 1.0 / fpr[ok], color=colour, label=f"{name.upper()} (AUC {mr.metrics['auc']:.3f})")
                 ts = np.linspace(0.05, 0.95, 19)
                 pur = [np.sum((s > t) & (y > 0)) / max(np.sum(s > t), 1) for t in ts]
                 eff = [np.sum((s > t) & (y > 0)) / max(np.sum(y > 0), 1) for t in ts]
-                a2.plot(ts, pur, "-", label=f"{name.upper()} purity")
-                a2.plot(ts, eff, "--", label=f"{name.upper()} efficiency")
+                a2.plot(ts, pur, "-", color=colour, label=f"{name.upper()} purity")
+                a2.plot(ts, eff, "--", color=colour, label=f"{name.upper()} efficiency")
             a1.set_yscale("log")
             a1.set_xlabel("true-edge efficiency")
             a1.set_ylabel("fake-edge rejection 1/FPR")
