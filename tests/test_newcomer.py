@@ -120,3 +120,12 @@ def test_progress_bars_default_to_terminals_only(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(sys, "stderr", tty2)
     simulate_link(cfg, progress=False)
     assert tty2.getvalue() == ""
+
+
+def test_cli_prints_qtilab_info_but_not_other_libraries_info() -> None:
+    code = ("import logging; from qtilab.cli import main; main(['docs', '--path', 'hep']); "
+            "logging.getLogger('httpx').info('HTTP Request: GET'); logging.getLogger('qtilab.kms').info('mine'); "
+            "logging.getLogger('httpx').warning('a library warning')")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert "mine" in proc.stderr and "a library warning" in proc.stderr
+    assert "HTTP Request" not in proc.stderr
