@@ -69,3 +69,16 @@ def test_interrupt_stops_the_workers(how: str, tmp_path: Path) -> None:
     # "within a second" on an idle machine; the bound leaves room for a loaded CI runner
     assert main_exit < 3.0 and workers_gone < 3.0, (main_exit, workers_gone)
     assert not (tmp_path / "x.npz").exists()
+
+
+@pytest.mark.slow
+def test_two_workers_give_the_same_table_as_one() -> None:
+    import numpy as np
+
+    from qtilab.hep.generation import GenerationConfig, generate
+
+    one = generate(GenerationConfig(events=6, chunk=3, seed=5, workers=1), progress=False)
+    two = generate(GenerationConfig(events=6, chunk=3, seed=5, workers=2), progress=False)
+    assert one.columns == two.columns
+    np.testing.assert_array_equal(one.data, two.data)
+    np.testing.assert_array_equal(one.label, two.label)

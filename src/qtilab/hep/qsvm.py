@@ -546,7 +546,7 @@ def run_qsvm(
         with _one_openmp_thread():
             bdt = _bdt(cfg, seed % (2**31)).fit(X[idx[0]], y[idx[0]])
             bdt_all.append(float(metrics.roc_auc_score(y[idx[2]], bdt.predict_proba(X[idx[2]])[:, 1])))
-        bar.update(work * cost(cfg.qubits, cfg.train, cfg.validation, cfg.test))
+        _advance(bar, work * cost(cfg.qubits, cfg.train, cfg.validation, cfg.test))
     t_main = time.perf_counter() - t_start
 
     def scan(points: Sequence[int], kind: str) -> list[dict[str, Any]]:
@@ -557,7 +557,7 @@ def run_qsvm(
                 msg = f"qubit scan: {q} qubits skipped (only {len(names)} features)"
                 warnings.warn(msg, HEPDataWarning, stacklevel=3)
                 notes.append(msg)
-                bar.update(work * cfg.scan_repeats * cost(q, ntr, cfg.scan_validation, cfg.scan_test))
+                _advance(bar, work * cfg.scan_repeats * cost(q, ntr, cfg.scan_validation, cfg.scan_test))
                 continue
             aucs: dict[str, list[float]] = {m: [] for m in METHODS}
             secs: dict[str, list[float]] = {m: [] for m in METHODS}
@@ -571,7 +571,7 @@ def run_qsvm(
                     aucs[m].append(o.auc[m])
                     secs[m].append(o.fit_s[m] + o.pred_s[m])
                 var_off.append(o.diag.get("var_offdiag", float("nan")))
-                bar.update(work * cost(q, ntr, cfg.scan_validation, cfg.scan_test))
+                _advance(bar, work * cost(q, ntr, cfg.scan_validation, cfg.scan_test))
             row: dict[str, Any] = {"qubits": q, "train": ntr}
             for m in METHODS:
                 row[f"{m}_auc_mean"] = float(np.mean(aucs[m]))
@@ -653,6 +653,11 @@ def _score_figure(rep: Any, res: QSVMResult) -> None:
                   ["method", "KS P (signal)", "KS P (background)"], rows,
                   note="Kolmogorov-Smirnov two-sample test of the training against the test scores; "
                   "a tiny P means the classifier scores its training events differently (overtraining).")
+
+
+def _advance(bar: Any, amount: float) -> None:
+    """Advance a percentage bar without overshooting 100 (floating sums of the weights)."""
+    bar.update(max(0.0, min(amount, bar.total - bar.n)))
 
 
 def _sizes_text(res: QSVMResult) -> str:
