@@ -95,7 +95,8 @@ class PhaseEstimationResult:
     @property
     def phases(self) -> np.ndarray:
         """The phase of each counting value, ``y / 2**m``."""
-        return np.arange(2**self.n_counting) / 2**self.n_counting
+        out: np.ndarray = np.arange(2**self.n_counting) / 2**self.n_counting
+        return out
 
     def most_likely(self, k: int = 1) -> list[tuple[float, float]]:
         """The ``k`` most likely phases with their probabilities."""

@@ -141,10 +141,12 @@ def append_pauli_rotation(c: Circuit, pauli: dict[int, str], theta: Any) -> Circ
         return c  # a global phase
     if len(items) == 1:
         q, s = items[0]
-        return getattr(c, _ROT1[s])(theta, q)
+        getattr(c, _ROT1[s])(theta, q)
+        return c
     if len(items) == 2 and items[0][1] == items[1][1]:
         (q0, s), (q1, _) = items
-        return getattr(c, _ROT2[s + s])(theta, q0, q1)
+        getattr(c, _ROT2[s + s])(theta, q0, q1)
+        return c
     qs = [q for q, _ in items]
     for q, s in items:  # rotate each factor to Z: H X H = Z, (S H)^dag... RX(pi/2) Y RX(-pi/2) = Z
         if s == "X":

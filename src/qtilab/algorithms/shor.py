@@ -44,7 +44,7 @@ def _prime_power_base(n: int) -> int | None:
         b = round(n ** (1.0 / k))
         for c in (b - 1, b, b + 1):
             if c > 1 and c**k == n:
-                return c
+                return int(c)
     return None
 
 
@@ -192,7 +192,7 @@ def check_factorable(N: Any) -> int:
         raise FactoringError(f"N = {N} is a power of {base}: Shor's reduction needs two distinct prime factors")
     if N.bit_length() > 7:
         raise FactoringError(f"N = {N} needs {3 * N.bit_length()} simulated qubits here; up to N = 127 is supported")
-    return N
+    return int(N)
 
 
 def shor(
