@@ -90,7 +90,7 @@ def _file_config(path: str | None) -> dict[str, Any]:
             try:
                 import tomllib
             except ImportError:  # pragma: no cover - Python 3.10
-                import tomli as tomllib
+                import tomli as tomllib  # type: ignore[no-redef]
             return dict(tomllib.loads(text))
         return dict(json.loads(text))
     except ValueError as exc:

@@ -374,7 +374,7 @@ def resize(images: np.ndarray, size: int) -> np.ndarray:
         return images
     if h % size == 0 and w % size == 0:
         f = h // size
-        return images.reshape(n, size, f, size, w // size, c).mean(axis=(2, 4)).astype(np.float32)
+        return np.asarray(images.reshape(n, size, f, size, w // size, c).mean(axis=(2, 4)).astype(np.float32))
     torch = require("torch", extra="ml")
     t = torch.as_tensor(np.ascontiguousarray(images.transpose(0, 3, 1, 2)), dtype=torch.float32)
     out = torch.nn.functional.interpolate(t, size=(size, size), mode="bilinear", align_corners=False)
@@ -400,7 +400,7 @@ class ChannelScaler:
     def transform(self, images: np.ndarray) -> np.ndarray:
         if images.shape[-1] != self.mean.shape[0]:
             raise DataError(f"images have {images.shape[-1]} channels, the scaler was fitted on {self.mean.shape[0]}")
-        return ((images - self.mean) / self.std).astype(np.float32)
+        return np.asarray(((images - self.mean) / self.std).astype(np.float32))
 
 
 def stratified_splits(

@@ -111,10 +111,14 @@ class PairwiseHybrid(nn.Module):  # type: ignore[misc,name-defined]
         super().__init__()
         from qtilab.qml.torch import QuantumLayer
 
+        del seed  # the circuit starts at fixed angles; the CNN's weights come from torch's seed
+
         self.features = FeatureExtractor(in_channels, hidden)
         self.to_angle = nn.Linear(hidden, 1)
         circ, x = one_qubit_circuit()
-        self.quantum = QuantumLayer(circ, inputs=[x], observables="Z0", seed=seed)
+        # start at <Z> = cos(x + pi/2) = -sin(x): the steepest point of the head, as the classical
+        # twin's tanh starts near its linear part (random angles can start on a flat stretch)
+        self.quantum = QuantumLayer(circ, inputs=[x], observables="Z0", init=[0.0, math.pi / 2])
         self.scale = nn.Parameter(torch.tensor(2.0))
         self.bias = nn.Parameter(torch.tensor(0.0))
         self.n_classes, self.n_outputs = 2, 1
@@ -143,7 +147,10 @@ class MulticlassHybrid(nn.Module):  # type: ignore[misc,name-defined]
         self.features = FeatureExtractor(in_channels, hidden)
         self.to_angle = nn.Linear(hidden, n_qubits)
         circ, xs = multiclass_circuit(n_qubits, layers, entangle)
-        self.quantum = QuantumLayer(circ, inputs=xs, observables=[f"Z{q}" for q in range(n_qubits)], seed=seed)
+        # small random weights, first-layer RY at pi/2: each qubit starts near its steepest point
+        w0 = np.random.default_rng(seed).uniform(-0.1, 0.1, 2 * n_qubits * layers)
+        w0[0:2 * n_qubits:2] += math.pi / 2
+        self.quantum = QuantumLayer(circ, inputs=xs, observables=[f"Z{q}" for q in range(n_qubits)], init=w0)
         self.head = nn.Linear(n_qubits, n_classes)
         self.n_qubits, self.layers, self.entangle, self.n_classes = n_qubits, layers, entangle, n_classes
         self.n_outputs = n_classes
@@ -268,8 +275,8 @@ def predict(model: Any, images: np.ndarray, batch_size: int = 256) -> np.ndarray
             outs.append(model(x[s:s + batch_size]))
     out = torch.cat(outs)
     if out.shape[1] == 1:
-        return (out[:, 0] > 0).numpy().astype(np.int64)
-    return out.argmax(dim=1).numpy().astype(np.int64)
+        return np.asarray((out[:, 0] > 0).numpy(), dtype=np.int64)
+    return np.asarray(out.argmax(dim=1).numpy(), dtype=np.int64)
 
 
 __all__ = [
