@@ -74,3 +74,15 @@ def test_cli_classify_writes_a_report(tmp_path: Path, capsys: pytest.CaptureFixt
     res = json.loads(capsys.readouterr().out)
     assert set(res["summary"]) == {"hybrid", "classical"}
     assert (tmp_path / "r" / "pair_accuracy.png").exists()
+
+
+def test_cli_forecast_writes_forecasts_and_fan_charts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("statsmodels")
+    out = tmp_path / "fc"
+    rc = main(["eo", "forecast", "--series", "elnino", "--horizon", "6", "--origins", "1", "--models", "esn,snaive",
+               "--scenarios", "50", "--out", str(out)])
+    assert rc == 0
+    assert "MASE" in capsys.readouterr().out
+    assert (out / "fan_charts.png").exists() and (out / "report.json").exists()
+    rows = (out / "forecasts.csv").read_text().splitlines()
+    assert rows[0].startswith("origin_date,model,step") and len(rows) == 1 + 2 * 6
