@@ -178,7 +178,7 @@ def test_noisy_circuits_match_dense_kraus_reference(name: str, c: Circuit, seed:
         if len(g.qubits) == 2:
             sites.append((i, k2, g.qubits))
     rho = dense_density_matrix(c, TABLE, channels=sites)
-    res = run(name, c, noise=model, trajectories=3000, seed=seed)
+    res = run(name, c, noise=model, trajectories=1500, seed=seed)
     close(name, res, res.probabilities(), np.real(np.diag(rho)), getattr(res, "probabilities_error", lambda: None)())
     terms = [(1.0, {0: "X"}), (0.5, {c.n_qubits - 1: "Z"}), (-0.7, {0: "Y", c.n_qubits - 1: "Z"} if c.n_qubits > 1 else {0: "Y"})]
     want = dense_expectation(rho, terms, c.n_qubits, PAULIS)
@@ -192,7 +192,7 @@ def test_noisy_batch_matches_reference_per_member(name: str) -> None:
     c = Circuit(2).ry(t, 0).cx(0, 1).rx(2 * t, 1)
     model = NoiseModel().add(kraus_channel(_depol(0.2))).add(kraus_channel(_amp_damp(0.3)), gates=["cx"])
     vals = np.array([0.3, 1.1, 2.5])
-    res = run(name, c, {"t": vals}, noise=model, trajectories=4000)
+    res = run(name, c, {"t": vals}, noise=model, trajectories=2000)
     assert res.probabilities().shape == (3, 4)
     for b, v in enumerate(vals):
         sites = [(0, _depol(0.2), (0,)), (1, _depol(0.2), (0,)), (1, _depol(0.2), (1,)), (1, _amp_damp(0.3), (0,)), (1, _amp_damp(0.3), (1,)), (2, _depol(0.2), (1,))]

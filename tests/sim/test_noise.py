@@ -157,7 +157,7 @@ def test_trajectories_agree_with_density_matrix_within_statistical_error(name: s
     gates = ["cx"] if channel.num_qubits == 2 else None
     model = NoiseModel().add(channel, gates=gates)
     dm = simulate(c, noise=model, method="density_matrix")
-    tr = simulate(c, noise=model, method="trajectories", n_trajectories=3000, seed=11)
+    tr = simulate(c, noise=model, method="trajectories", n_trajectories=1500, seed=11)
     for obs in ("Z0", "Z1 Z2", "X0 X1", "Y2"):
         assert abs(tr.expectation(obs) - dm.expectation(obs)) <= 5 * tr.expectation_error(obs) + 1e-9, obs
     assert np.all(np.abs(tr.probabilities() - dm.probabilities()) <= 5 * tr.probabilities_error() + 1e-3)

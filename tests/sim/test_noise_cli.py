@@ -33,7 +33,7 @@ def test_run_with_noise_file_on_openqasm(tmp_path: Path, capsys: pytest.CaptureF
     (tmp_path / "bell.qasm").write_text(BELL)
     (tmp_path / "dev.toml").write_text(DEVICE)
     rc = main(["run", str(tmp_path / "bell.qasm"), "--noise", str(tmp_path / "dev.toml"), "--method", method,
-               "--trajectories", "4000", "--seed", "3", "--shots", "2000", "--observable", "Z0 Z1", "--json"])
+               "--trajectories", "1000", "--seed", "3", "--shots", "2000", "--observable", "Z0 Z1", "--json"])
     assert rc == 0
     out = json.loads(capsys.readouterr().out)
     assert out["method"] == method
