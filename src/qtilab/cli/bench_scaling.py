@@ -70,13 +70,14 @@ class ScalingConfig:
     pool_circuits: int = 10000
     pool_layers: int = 4
     pool_peer_circuits: int = 200
+    pool_repeats: int = 3
     peers: list[str] = field(default_factory=lambda: ["qiskit-aer", "qulacs", "qsimcirq", "qibojit", "lightning.qubit"])
     qaoa_qubits: int = 12
     qaoa_instances: int = 8
     qaoa_particles: int = 16
     qaoa_p: int = 2
     qaoa_iterations: int = 60
-    qaoa_target: float = 0.8
+    qaoa_target: float = 0.7
     qaoa_serial: bool = True
     #: the one-simulation-per-particle run stops here if it has not reached the target
     qaoa_serial_iterations: int = 8
@@ -95,6 +96,17 @@ class ScalingResult:
     pool_rows: list[dict[str, Any]] = field(default_factory=list)
     qaoa: dict[str, Any] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"config": asdict(self.config), "machine": self.machine, "gates": self.gate_rows, "copy": self.copy_rows,
+                "strong": self.strong_rows, "pool": self.pool_rows, "qaoa": self.qaoa, "skipped": self.skipped,
+                "notes": self.notes}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ScalingResult:
+        return cls(ScalingConfig(**d["config"]), d["machine"], d["gates"], d["copy"], d["strong"], d["pool"],
+                   d["qaoa"], d["skipped"], d.get("notes", []))
 
 
 # -- machine ---------------------------------------------------------------------------------
@@ -318,8 +330,8 @@ def pool_mode(cfg: ScalingConfig, res: ScalingResult) -> None:
         return simulate(circ, bind).states
 
     simulate(circ, {p: values[k, :8] for k, p in enumerate(params)})  # compile the kernels
-    ts = [0.0] * cfg.repeats
-    for r in range(cfg.repeats):
+    ts = [0.0] * cfg.pool_repeats
+    for r in range(cfg.pool_repeats):
         t0 = time.perf_counter()
         out = batch()
         ts[r] = time.perf_counter() - t0
@@ -345,7 +357,7 @@ def pool_mode(cfg: ScalingConfig, res: ScalingResult) -> None:
         except Exception as exc:  # a failing peer is reported, not fatal
             res.pool_rows.append({"contender": f"{name} (one by one)", "skipped": f"failed: {type(exc).__name__}: {exc}"[:160]})
     times: dict[str, list[float]] = {c: [] for c in contenders}
-    for _ in range(cfg.repeats):  # interleaved repeats
+    for _ in range(cfg.pool_repeats):  # interleaved repeats
         for cname, fns in contenders.items():
             t0 = time.perf_counter()
             for f in fns:
@@ -589,6 +601,8 @@ def markdown(res: ScalingResult) -> str:
                 L.append(f"| {label} | {tts} | {q['iterations_run']} | {q['total_s']:.3g} | {q['final_min_ratio']:.3f} | "
                          f"{q['final_mean_ratio']:.3f} |")
         L.append("")
+    if res.notes:
+        L += ["## Notes", ""] + [f"* {x}" for x in res.notes] + [""]
     return "\n".join(L) + "\n"
 
 
@@ -686,6 +700,7 @@ def add_parser(bsub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     s.add_argument("--pool-circuits", type=int, default=10000, help="circuits in the pool batch (default 10000)")
     s.add_argument("--pool-qubits", type=int, default=12)
     s.add_argument("--pool-peer-circuits", type=int, default=200, help="circuits each peer runs one by one (default 200)")
+    s.add_argument("--pool-repeats", type=int, default=3, help="repeats of the pool-mode timings (default 3)")
     s.add_argument("--peers", default="qiskit-aer,qulacs,qsimcirq,qibojit,lightning.qubit")
     s.add_argument("--qaoa-qubits", type=int, default=12)
     s.add_argument("--qaoa-instances", type=int, default=8)
@@ -701,7 +716,7 @@ def config_from_args(args: argparse.Namespace) -> ScalingConfig:
     return ScalingConfig(
         qubits=_ints(args.qubits), dtypes=args.dtypes.split(","), repeats=args.repeats, strong_n=args.strong_n,
         threads=_ints(args.threads), sweep_threads=args.sweep_threads, pool_circuits=args.pool_circuits, pool_qubits=args.pool_qubits,
-        pool_peer_circuits=args.pool_peer_circuits, peers=[p for p in args.peers.split(",") if p],
+        pool_peer_circuits=args.pool_peer_circuits, pool_repeats=args.pool_repeats, peers=[p for p in args.peers.split(",") if p],
         qaoa_qubits=args.qaoa_qubits, qaoa_instances=args.qaoa_instances, qaoa_particles=args.qaoa_particles,
         qaoa_iterations=args.qaoa_iterations, progress=True,
     )
