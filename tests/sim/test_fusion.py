@@ -9,12 +9,18 @@ the local qubit renumbering are exercised.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from qtilab import Circuit
 from qtilab.sim import fusion as F
 from qtilab.sim.statevector import compile_gate, prepare_state, run_fused, run_ops, simulate
+
+sys.path.insert(0, str(Path(__file__).parent))
+from reference_gates import full_matrix as reference_full_matrix  # noqa: E402
 
 
 def _haar(k: int, rng: np.random.Generator) -> np.ndarray:
@@ -68,9 +74,7 @@ def dense_reference(circuit: Circuit, member: int = 0) -> np.ndarray:
     psi[0] = 1.0
     psi = psi.reshape((2,) * n)  # axis a is qubit n - 1 - a
     for g in circuit:
-        m = np.asarray(g.full_matrix(None))
-        if m.ndim == 3:
-            m = m[member]
+        m = reference_full_matrix(g, None, member)  # hand-written matrices (reference_gates.py)
         qs = list(g.qubits)  # controls first; qubits[0] is the matrix index's lowest bit
         k = len(qs)
         t = m.reshape((2,) * (2 * k))  # row axes then column axes, each highest bit first

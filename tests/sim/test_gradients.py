@@ -1,11 +1,14 @@
 """Adjoint, parameter-shift and finite-difference gradients.
 
 References: central finite differences of expectation values computed with a dense
-Kronecker-product simulator written here (numpy only, from ``Gate.full_matrix``), and closed
-forms.
+Kronecker-product simulator written here (numpy only, with the hand-written matrices of
+``tests/sim/reference_gates.py``), and closed forms.
 """
 
 from __future__ import annotations
+
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,6 +23,9 @@ from qtilab.sim.gradients import (
     jacobian,
     parameter_shift_jacobian,
 )
+
+sys.path.insert(0, str(Path(__file__).parent))
+from reference_gates import full_matrix as reference_full_matrix  # noqa: E402
 
 # ---------------------------------------------------------------------------------------
 # dense reference
@@ -46,7 +52,7 @@ def _dense_expvals(circ: Circuit, values: dict, obs: list[str], batch: int) -> n
         s = np.zeros(2**n, dtype=complex)
         s[0] = 1
         for g in circ:
-            s = _apply_dense(s, g.full_matrix(vb), g.qubits)
+            s = _apply_dense(s, reference_full_matrix(g, vb), g.qubits)
         for k, m in enumerate(mats):
             out[k, b] = np.vdot(s, m @ s).real
     return out

@@ -6,6 +6,9 @@ come from tests/sim/reference_gates.py, written independently of qtilab.core.gat
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -18,63 +21,8 @@ from qtilab.testing import assert_states_close, dense_states, dense_unitary, emb
 # ---- gate matrices written out here, independently of qtilab.core.gates ----------------
 # Convention: for a 2-qubit gate on (a, b), the matrix index is bit(a) + 2 * bit(b).
 
-s2 = 1 / np.sqrt(2)
-
-
-def _rx(t: float) -> np.ndarray:
-    return np.array([[np.cos(t / 2), -1j * np.sin(t / 2)], [-1j * np.sin(t / 2), np.cos(t / 2)]])
-
-
-def _ry(t: float) -> np.ndarray:
-    return np.array([[np.cos(t / 2), -np.sin(t / 2)], [np.sin(t / 2), np.cos(t / 2)]])
-
-
-def _rz(t: float) -> np.ndarray:
-    return np.array([[np.exp(-1j * t / 2), 0], [0, np.exp(1j * t / 2)]])
-
-
-def _u(t: float, p: float, l: float) -> np.ndarray:
-    # U(theta, phi, lambda) = RZ(phi) RY(theta) RZ(lambda) up to the phase e^{i(phi+lambda)/2}
-    return np.exp(1j * (p + l) / 2) * _rz(p) @ _ry(t) @ _rz(l)
-
-
-def _rpp(P: np.ndarray):  # exp(-i t/2 P⊗P), computed by eigendecomposition, not by cos/sin
-    def f(t: float) -> np.ndarray:
-        w, v = np.linalg.eigh(np.kron(P, P))
-        return v @ np.diag(np.exp(-0.5j * t * w)) @ v.conj().T
-
-    return f
-
-
-X = np.array([[0, 1], [1, 0]], dtype=complex)
-Y = np.array([[0, -1j], [1j, 0]])
-Z = np.diag([1.0 + 0j, -1.0])
-
-TABLE = {
-    "id": lambda: np.eye(2),
-    "x": lambda: X,
-    "y": lambda: Y,
-    "z": lambda: Z,
-    "h": lambda: np.array([[s2, s2], [s2, -s2]]),
-    "s": lambda: np.diag([1, 1j]),
-    "sdg": lambda: np.diag([1, -1j]),
-    "t": lambda: np.diag([1, (1 + 1j) * s2]),
-    "tdg": lambda: np.diag([1, (1 - 1j) * s2]),
-    # sqrt(X) = H S H
-    "sx": lambda: np.array([[s2, s2], [s2, -s2]]) @ np.diag([1, 1j]) @ np.array([[s2, s2], [s2, -s2]]),
-    "sxdg": lambda: np.array([[s2, s2], [s2, -s2]]) @ np.diag([1, -1j]) @ np.array([[s2, s2], [s2, -s2]]),
-    "rx": _rx,
-    "ry": _ry,
-    "rz": _rz,
-    "p": lambda l: np.diag([1, np.exp(1j * l)]),
-    "u": _u,
-    "swap": lambda: np.array([[1, 0, 0, 0], [0, 0, 1, 0], [0, 1, 0, 0], [0, 0, 0, 1]]),
-    "iswap": lambda: np.array([[1, 0, 0, 0], [0, 0, 1j, 0], [0, 1j, 0, 0], [0, 0, 0, 1]]),
-    "iswapdg": lambda: np.array([[1, 0, 0, 0], [0, 0, -1j, 0], [0, -1j, 0, 0], [0, 0, 0, 1]]),
-    "rxx": _rpp(X),
-    "ryy": _rpp(Y),
-    "rzz": _rpp(Z),
-}
+sys.path.insert(0, str(Path(__file__).parent))
+from reference_gates import TABLE  # noqa: E402
 
 # (method name, number of qubits, number of angles)
 GATES = [
