@@ -251,6 +251,12 @@ def abs2(state):  # type: ignore[no-untyped-def]
     """|amplitude|**2 as float64, shape (B, N)."""
     B, N = state.shape
     out = np.empty((B, N), dtype=np.float64)
+    if B >= _BATCH_PAR:  # many small states: one parallel loop over the batch
+        for b in prange(B):
+            for i in range(N):
+                v = state[b, i]
+                out[b, i] = v.real * v.real + v.imag * v.imag
+        return out
     for b in range(B):
         for i in prange(N):
             v = state[b, i]
