@@ -24,6 +24,7 @@ Examples
 from __future__ import annotations
 
 import itertools
+import math
 import os
 import sys
 import time
@@ -163,6 +164,10 @@ class ClassifyResult:
         txt = (f"Hybrid {100 * s[hy]['mean']:.1f} % +- {100 * s[hy]['std']:.1f}, classical twin "
                f"{100 * s['classical']['mean']:.1f} % +- {100 * s['classical']['std']:.1f} (mean +- std over "
                f"{s[hy]['splits']} splits); paired difference {d['mean_points']:+.1f} +- {d['std_points']:.1f} points. ")
+        n = s[hy]["splits"]
+        noisy = n < 2 or abs(d["mean_points"]) < 2 * d["std_points"] / math.sqrt(n)
+        if noisy:
+            txt += "The difference is within two standard errors of zero (not significant). "
         if d["mean_points"] > 1.0:
             txt += "The hybrid beats the classical twin by more than one point on this data."
         elif d["mean_points"] >= -1.0:
