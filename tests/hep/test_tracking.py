@@ -14,7 +14,12 @@ import numpy as np
 import pytest
 
 from qtilab.errors import ConfigError, DataError
-from qtilab.hep.tracking.detector import DetectorConfig, GeneratorConfig, PhysicsConfig, generate_event
+from qtilab.hep.tracking.detector import (
+    DetectorConfig,
+    GeneratorConfig,
+    PhysicsConfig,
+    generate_event,
+)
 from qtilab.hep.tracking.graph import GraphConfig, build_graph, edge_features, graph_statistics
 from qtilab.hep.tracking.io import (
     HitGraph,
