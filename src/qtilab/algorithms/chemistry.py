@@ -86,8 +86,9 @@ def _atom_string(molecule: str | Sequence[Any], bond_length: float | None) -> tu
             "BeH2": f"H 0 0 {-d}; Be 0 0 0; H 0 0 {d}",
         }[key]
         return key, geo
+    atoms: Sequence[Any] = molecule
     try:
-        parts = [f"{s} {float(x)} {float(y)} {float(z)}" for s, (x, y, z) in molecule]
+        parts = [f"{s} {float(x)} {float(y)} {float(z)}" for s, (x, y, z) in atoms]
     except (TypeError, ValueError) as exc:
         raise AlgorithmError("a geometry must be a list of (symbol, (x, y, z)) in Angstrom") from exc
     if not parts:
@@ -129,7 +130,7 @@ def molecular_hamiltonian(
     mcscf = require("pyscf.mcscf", extra="chem")
     ao2mo = require("pyscf.ao2mo", extra="chem")
     of = require("openfermion", extra="chem")
-    from openfermion.chem.molecular_data import spinorb_from_spatial
+    spinorb_from_spatial = require("openfermion.chem.molecular_data", extra="chem").spinorb_from_spatial
 
     name, atom = _atom_string(molecule, bond_length)
     try:
