@@ -9,10 +9,10 @@ the dense reference (:func:`qtilab.testing.dense_states`,
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from hypothesis import strategies as st
-
-from typing import Any
 
 from qtilab.core.circuit import Circuit
 
