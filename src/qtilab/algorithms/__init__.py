@@ -11,6 +11,8 @@ Qubit ``q`` is bit ``q`` of the basis-state index throughout.
 * Variational (:mod:`.variational`): VQE with adjoint gradients or SPSA, QAOA for MaxCut.
 * Hamiltonians (:mod:`.hamiltonians`): TFIM, XXZ, Hubbard (Jordan-Wigner), Trotter-Suzuki.
 * Linear algebra (:mod:`.linear`): HHL and a variational linear solver.
+* Chemistry (:mod:`.chemistry`, optional ``chem`` extra, not imported here): molecular
+  Hamiltonians from PySCF via OpenFermion's Jordan-Wigner, UCCSD and HF-started ansatze.
 """
 
 from qtilab.algorithms._base import (
