@@ -31,6 +31,13 @@ def _alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has exited
 
 
+def _as_in_a_terminal() -> None:
+    # A runner that starts the suite in the background (``cmd &`` in a non-interactive shell)
+    # hands its children SIGINT ignored, and Python then never raises KeyboardInterrupt. A
+    # terminal's Ctrl-C reaches a foreground program with the default disposition: restore it.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc to find the workers")
 @pytest.mark.parametrize("how", ["SIGTERM", "Ctrl-C"])
 def test_interrupt_stops_the_workers(how: str, tmp_path: Path) -> None:
@@ -39,6 +46,7 @@ def test_interrupt_stops_the_workers(how: str, tmp_path: Path) -> None:
         [str(exe), "hep", "generate", "tth-yy", "--events", "2000", "--workers", "2", "--seed", "1",
          "--out", str(tmp_path / "x.npz")],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        preexec_fn=_as_in_a_terminal,
     )
     try:
         deadline = time.monotonic() + 120
