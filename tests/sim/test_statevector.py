@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from qtilab import Circuit, Observable, Parameter, simulate
 from qtilab.errors import CircuitError, SimulationError
@@ -24,54 +23,9 @@ from qtilab.testing import assert_states_close, dense_states, dense_unitary, emb
 sys.path.insert(0, str(Path(__file__).parent))
 from reference_gates import TABLE  # noqa: E402
 
-# (method name, number of qubits, number of angles)
-GATES = [
-    ("i", 1, 0), ("x", 1, 0), ("y", 1, 0), ("z", 1, 0), ("h", 1, 0), ("s", 1, 0), ("sdg", 1, 0),
-    ("t", 1, 0), ("tdg", 1, 0), ("sx", 1, 0), ("sxdg", 1, 0), ("rx", 1, 1), ("ry", 1, 1),
-    ("rz", 1, 1), ("p", 1, 1), ("u", 1, 3), ("cx", 2, 0), ("cy", 2, 0), ("cz", 2, 0),
-    ("ch", 2, 0), ("cp", 2, 1), ("crx", 2, 1), ("cry", 2, 1), ("crz", 2, 1), ("swap", 2, 0),
-    ("iswap", 2, 0), ("rxx", 2, 1), ("ryy", 2, 1), ("rzz", 2, 1), ("ccx", 3, 0), ("ccz", 3, 0),
-    ("cswap", 3, 0), ("mcx", 4, 0), ("mcz", 4, 0), ("ctrl_ry", 3, 1), ("negctrl_h", 2, 0),
-    ("unitary1", 1, 0), ("unitary2", 2, 0), ("unitary3", 3, 0),
-]
-
-
-def _random_unitary(rng: np.random.Generator, d: int) -> np.ndarray:
-    z = (rng.normal(size=(d, d)) + 1j * rng.normal(size=(d, d))) / np.sqrt(2)
-    q, r = np.linalg.qr(z)
-    return q * (np.diag(r) / np.abs(np.diag(r)))
-
-
-def _apply(c: Circuit, name: str, qs: list[int], angles: list[object], rng: np.random.Generator) -> None:
-    if name == "mcx":
-        c.mcx(qs[:-1], qs[-1])
-    elif name == "mcz":
-        c.mcz(qs[:-1], qs[-1])
-    elif name == "ctrl_ry":
-        c.controlled("ry", qs[:2], qs[2:], angles)
-    elif name == "negctrl_h":
-        c.controlled("h", qs[:1], qs[1:], ctrl_state=0)
-    elif name.startswith("unitary"):
-        c.unitary(_random_unitary(rng, 2 ** len(qs)), qs)
-    else:
-        getattr(c, name)(*angles, *qs)
-
-
-@st.composite
-def circuits(draw: st.DrawFn, batch: int | None = None) -> Circuit:
-    n = draw(st.integers(1, 7))
-    seed = draw(st.integers(0, 2**31))
-    rng = np.random.default_rng(seed)
-    c = Circuit(n)
-    for _ in range(draw(st.integers(0, 12))):
-        name, k, npar = draw(st.sampled_from([g for g in GATES if g[1] <= n]))
-        qs = [int(q) for q in rng.permutation(n)[:k]]
-        if batch:
-            angles = [rng.uniform(-7, 7, size=batch) for _ in range(npar)]
-        else:
-            angles = [float(rng.uniform(-7, 7)) for _ in range(npar)]
-        _apply(c, name, qs, angles, rng)
-    return c
+# the random-circuit strategy shared by every engine test (qtilab.testing never imports sim)
+from qtilab.testing.strategies import GATES, circuits  # noqa: E402,F401
+from qtilab.testing.strategies import random_unitary as _random_unitary  # noqa: E402
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
